@@ -1,0 +1,1 @@
+//! The portacr JVMTI agent (skeleton; being built).

@@ -1,0 +1,1 @@
+//! portacr-classfile (skeleton; being built).

@@ -1,0 +1,1 @@
+//! portacr-image (skeleton; being built).

@@ -1,0 +1,1 @@
+//! Test harness: find JDKs, compile Java apps, run them with the agent.
