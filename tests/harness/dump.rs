@@ -1,16 +1,11 @@
 //! A typed view of `portacr dump-info --json`, so tests read `frames[3].locals`
 //! rather than walk raw JSON, and a change of the schema is fixed here once.
 //!
-//! The schema is defined by `spec/image-format.md`, section "dump-info JSON
-//! schema". Until that section exists this module reads the shape that follows
-//! from `spec/contracts.md` §6 with serde's default (externally tagged)
-//! encoding: `{"platform": {...SourcePlatform}, "launch": {...LaunchInfo},
-//! "counts": {"classes": n, "objects": n, ...}, "classes": [{"name": ...}],
-//! "threads": [{"name": ..., "frames": [{"class": "demo/Main", "method_name":
-//! ..., "method_descriptor": ..., "bci": n, "locals": [{"Int": 5}, "Top"],
-//! "operands": [...], "monitors": [...], "kind": "Java"}]}]}`. Every accessor
-//! fails the test with the JSON path it looked for, so a schema mismatch reads
-//! as one clear message.
+//! The schema is `spec/image-format.md` §12 "dump-info JSON schema": integers
+//! beyond 2^53 are decimal strings, floats are `{"bits": "0x…", "value": …}`,
+//! references are `null` or `{"id": n, "class": …}`, slots are
+//! `{"type": "int", "value": 5}` and so on. Every accessor fails the test with
+//! the JSON path it looked for, so a schema mismatch reads as one clear message.
 
 use serde_json::Value as Json;
 
@@ -86,6 +81,40 @@ impl DumpInfo {
         value
             .as_u64()
             .unwrap_or_else(|| panic!("dump-info JSON /{path} is not an unsigned integer: {value}"))
+    }
+
+    /// An *int* of §12 (number or decimal string).
+    #[track_caller]
+    pub fn int_at(&self, path: &str) -> i64 {
+        json_i64(self.at(path), &format!("/{path}"))
+    }
+
+    #[track_caller]
+    pub fn bool_at(&self, path: &str) -> bool {
+        let value = self.at(path);
+        value
+            .as_bool()
+            .unwrap_or_else(|| panic!("dump-info JSON /{path} is not a boolean: {value}"))
+    }
+
+    /// Object ids of the registered CRaC resources, registration order.
+    #[track_caller]
+    pub fn resources(&self) -> Vec<u32> {
+        let list = self.at("resources").as_array().unwrap_or_else(|| panic!("/resources is not an array"));
+        list.iter()
+            .enumerate()
+            .map(|(i, r)| ref_id(r, &format!("/resources/{i}")))
+            .collect()
+    }
+
+    /// The class record named `name` (internal name), or a test failure.
+    #[track_caller]
+    pub fn class(&self, name: &str) -> &Json {
+        let classes = self.at("classes").as_array().unwrap_or_else(|| panic!("/classes is not an array"));
+        classes
+            .iter()
+            .find(|c| c.get("name").and_then(Json::as_str) == Some(name))
+            .unwrap_or_else(|| panic!("the image has no class {name}; classes: {:?}", self.class_names()))
     }
 
     /// Number of objects in the image.
@@ -200,8 +229,8 @@ fn parse_frame(frame: &Json, path: &str) -> Frame {
     };
     Frame {
         class: field_str(frame, "class", path),
-        method: field_str(frame, "method_name", path),
-        descriptor: field_str(frame, "method_descriptor", path),
+        method: field_str(frame, "method", path),
+        descriptor: field_str(frame, "descriptor", path),
         bci: field_u64(frame, "bci", path),
         locals: slots("locals"),
         operands: slots("operands"),
@@ -209,36 +238,85 @@ fn parse_frame(frame: &Json, path: &str) -> Frame {
     }
 }
 
-/// serde's externally tagged form: `"Top"`, `{"Int": 5}`,
-/// `{"Uninitialized": {"new_bci": 3, "object": 7}}`.
+/// A slot of §12: `{"type": "int", "value": 5}`, `{"type": "float", "bits":
+/// "0x7fc01234", "value": "NaN"}`, `{"type": "ref", "ref": null | {"id": 3, …}}`.
 #[track_caller]
 pub fn parse_slot(value: &Json, path: &str) -> SlotValue {
-    if value.as_str() == Some("Top") {
-        return SlotValue::Top;
-    }
-    let object = value
-        .as_object()
-        .filter(|o| o.len() == 1)
-        .unwrap_or_else(|| panic!("{path}: not a slot value: {value}"));
-    let (tag, inner) = object.iter().next().expect("one entry");
-    let int = |v: &Json| -> i64 {
-        v.as_i64()
-            .or_else(|| v.as_u64().map(|u| u as i64))
-            .unwrap_or_else(|| panic!("{path}: {tag} holds a non-integer: {v}"))
+    let kind = value
+        .get("type")
+        .and_then(Json::as_str)
+        .unwrap_or_else(|| panic!("{path}: not a slot value (no \"type\"): {value}"));
+    let int = |key: &str| -> i64 {
+        value
+            .get(key)
+            .map(|v| json_i64(v, &format!("{path}/{key}")))
+            .unwrap_or_else(|| panic!("{path}: {kind} slot has no {key:?}: {value}"))
     };
-    match tag.as_str() {
-        "Int" => SlotValue::Int(int(inner) as i32),
-        "Float" => SlotValue::Float(int(inner) as u32),
-        "Long" => SlotValue::Long(int(inner)),
-        "Double" => SlotValue::Double(inner.as_u64().unwrap_or_else(|| int(inner) as u64)),
-        "Ref" => SlotValue::Ref(int(inner) as u32),
-        "UninitializedThis" => SlotValue::UninitializedThis(int(inner) as u32),
-        "ReturnAddress" => SlotValue::ReturnAddress(int(inner) as u32),
-        "Raw" => SlotValue::Raw(inner.as_u64().unwrap_or_else(|| int(inner) as u64)),
-        "Uninitialized" => SlotValue::Uninitialized {
-            new_bci: field_u64(inner, "new_bci", path) as u32,
-            object: field_u64(inner, "object", path) as u32,
-        },
-        other => panic!("{path}: unknown slot kind {other:?}: {value}"),
+    let bits = || -> u64 {
+        value
+            .get("bits")
+            .map(|v| hex_bits(v, &format!("{path}/bits")))
+            .unwrap_or_else(|| panic!("{path}: {kind} slot has no \"bits\": {value}"))
+    };
+    let reference = || -> u32 {
+        value
+            .get("ref")
+            .map(|v| ref_id(v, &format!("{path}/ref")))
+            .unwrap_or_else(|| panic!("{path}: {kind} slot has no \"ref\": {value}"))
+    };
+    match kind {
+        "top" => SlotValue::Top,
+        "int" => SlotValue::Int(int("value") as i32),
+        "float" => SlotValue::Float(bits() as u32),
+        "long" => SlotValue::Long(int("value")),
+        "double" => SlotValue::Double(bits()),
+        "ref" => SlotValue::Ref(reference()),
+        "uninitialized" => SlotValue::Uninitialized { new_bci: int("new_bci") as u32, object: reference() },
+        "uninitialized_this" => SlotValue::UninitializedThis(reference()),
+        "return_address" => SlotValue::ReturnAddress(int("value") as u32),
+        "raw" => SlotValue::Raw(bits()),
+        other => panic!("{path}: unknown slot type {other:?}: {value}"),
     }
+}
+
+/// An *int* of §12: a JSON number, or a decimal string beyond 2^53.
+#[track_caller]
+pub fn json_i64(value: &Json, path: &str) -> i64 {
+    if let Some(n) = value.as_i64() {
+        return n;
+    }
+    if let Some(n) = value.as_u64() {
+        return n as i64;
+    }
+    if let Some(text) = value.as_str() {
+        if let Ok(n) = text.parse::<i64>() {
+            return n;
+        }
+        if let Ok(n) = text.parse::<u64>() {
+            return n as i64;
+        }
+    }
+    panic!("{path}: not an integer: {value}")
+}
+
+/// `"0x7fc01234"` → 0x7fc01234.
+#[track_caller]
+pub fn hex_bits(value: &Json, path: &str) -> u64 {
+    value
+        .as_str()
+        .and_then(|t| t.strip_prefix("0x"))
+        .and_then(|t| u64::from_str_radix(t, 16).ok())
+        .unwrap_or_else(|| panic!("{path}: not a 0x-prefixed hex string: {value}"))
+}
+
+/// A reference of §12: `null` is 0, else its `id`.
+#[track_caller]
+pub fn ref_id(value: &Json, path: &str) -> u32 {
+    if value.is_null() {
+        return 0;
+    }
+    value
+        .get("id")
+        .and_then(Json::as_u64)
+        .unwrap_or_else(|| panic!("{path}: not a reference (null or {{\"id\": …}}): {value}")) as u32
 }
