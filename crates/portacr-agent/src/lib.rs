@@ -4,6 +4,7 @@
 //! `natives` the JNI methods of `io.portacr.Native`; both only convert and
 //! call into the plain Rust of the other modules.
 
+pub mod jvmti;
 pub mod log;
 pub mod options;
 pub mod path_pattern;
