@@ -331,3 +331,35 @@ pub fn dump_info_json(image: &Path) -> serde_json::Value {
 pub fn dump_info(image: &Path) -> dump::DumpInfo {
     dump::DumpInfo::new(dump_info_json(image))
 }
+
+/// The outcome of running a scenario app with `checkpointTo=<dir>/img`.
+#[derive(Debug)]
+pub struct Checkpointed {
+    pub run: RunResult,
+    /// The test's fresh directory; the image is `<dir>/img`.
+    pub dir: PathBuf,
+}
+
+impl Checkpointed {
+    /// `<dir>/img`, after checking that it is the only image, holds nothing but
+    /// `image.pcr` (no temporary file left behind) and passes `portacr verify`.
+    #[track_caller]
+    pub fn image(&self) -> PathBuf {
+        let image = self.dir.join("img");
+        let images = images_in(&self.dir);
+        assert_eq!(images, vec![image.clone()], "expected exactly one image\n{}", self.run.report());
+        assert_eq!(dir_entries(&image), vec!["image.pcr".to_string()], "stray files in {}", image.display());
+        assert_verifies(&image);
+        image
+    }
+}
+
+/// Run `tests/apps/<app>` with the agent checkpointing to a fresh
+/// `<target>/e2e/images/<test_name>/img`; `more_options` is appended to the
+/// agent options (e.g. `",keepRunning=true"`).
+pub fn checkpoint_app(jvm: Jvm, app: &str, test_name: &str, more_options: &str) -> Checkpointed {
+    let dir = fresh_dir(test_name);
+    let options = format!("checkpointTo={}{more_options}", dir.join("img").display());
+    let run = jvm.agent(options).run_app(app);
+    Checkpointed { run, dir }
+}
