@@ -1,1 +1,21 @@
-//! portacr-image (skeleton; being built).
+//! portacr-image: the portacr image format (spec/image-format.md) — data
+//! model, streaming writer, lazy zero-copy reader and verifier. No JVM here.
+
+pub mod error;
+pub mod layout;
+pub mod limits;
+pub mod model;
+pub mod reader;
+mod serde_bounded;
+pub mod verify;
+pub mod writer;
+
+pub use error::{ImageError, Location, Part, Result};
+pub use layout::{FileHeader, SectionEntry};
+pub use model::*;
+pub use reader::{Image, Layouts, ObjectIter, StaticsIter};
+pub use verify::{verify, VerifyReport};
+pub use writer::{
+    write_image_dir, write_image_dir_with, ImageWriter, ObjectsEncoder, PendingImage, StaticsEncoder,
+    WriterOptions, IMAGE_FILE_NAME,
+};

@@ -1,0 +1,461 @@
+//! Streaming image writer (spec/image-format.md §1–§5).
+//!
+//! Sections are written one after the other as their bytes arrive; the
+//! section table goes last and the header, written as zeros at first, is
+//! patched by [`ImageWriter::finish`]. A file whose writer died half-way
+//! therefore has a zero magic and is never mistaken for an image.
+
+use std::fs::{self, File};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{ImageError, Result};
+use crate::layout::*;
+use crate::limits::{CHUNK_RAW_SIZE, MAX_SECTIONS};
+use crate::model::{FieldValue, ObjectBody, ObjectId, SectionKind, *};
+
+/// Writer settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// zstd level for codec 1; 0 writes sections stored (codec 0).
+    pub zstd_level: i32,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        // Level 1 beat level 3 on heap data (DESIGN.md §1, `compress=`).
+        WriterOptions { zstd_level: 1 }
+    }
+}
+
+/// A section being written.
+struct OpenSection {
+    entry: SectionEntry,
+    /// Raw bytes not yet compressed (less than one chunk).
+    pending: Vec<u8>,
+    raw_crc: crc32fast::Hasher,
+}
+
+/// Writes one image to `W`.
+pub struct ImageWriter<W: Write + Seek> {
+    out: W,
+    options: WriterOptions,
+    chunk_raw_size: usize,
+    /// File offset of the next byte written.
+    position: u64,
+    sections: Vec<SectionEntry>,
+    open: Option<OpenSection>,
+    compressor: Option<zstd::bulk::Compressor<'static>>,
+    failed: bool,
+}
+
+impl<W: Write + Seek> ImageWriter<W> {
+    /// Starts an image at the current start of `out` (offset 0).
+    pub fn new(mut out: W, options: WriterOptions) -> Result<Self> {
+        out.seek(SeekFrom::Start(0)).map_err(ImageError::write)?;
+        out.write_all(&[0u8; HEADER_SIZE]).map_err(ImageError::write)?;
+        let compressor = if options.zstd_level != 0 {
+            Some(zstd::bulk::Compressor::new(options.zstd_level).map_err(ImageError::write)?)
+        } else {
+            None
+        };
+        Ok(ImageWriter {
+            out,
+            options,
+            chunk_raw_size: CHUNK_RAW_SIZE,
+            position: HEADER_SIZE as u64,
+            sections: Vec::new(),
+            open: None,
+            compressor,
+            failed: false,
+        })
+    }
+
+    /// Changes the raw size of chunks (tests use small chunks to exercise
+    /// chunk boundaries). Must be 1..=`MAX_CHUNK_RAW_SIZE`.
+    pub fn set_chunk_raw_size(&mut self, size: usize) -> Result<()> {
+        if size == 0 || size > crate::limits::MAX_CHUNK_RAW_SIZE as usize {
+            return Err(ImageError::WriterState("chunk raw size out of 1..=MAX_CHUNK_RAW_SIZE"));
+        }
+        self.chunk_raw_size = size;
+        Ok(())
+    }
+
+    /// The options this writer was made with.
+    pub fn options(&self) -> WriterOptions {
+        self.options
+    }
+
+    /// Writes a whole bincode section (spec §6).
+    pub fn write_bincode_section<T: Serialize>(&mut self, kind: SectionKind, value: &T) -> Result<()> {
+        let bytes = bincode::serde::encode_to_vec(value, bincode_config())
+            .map_err(|e| ImageError::Encode { section: kind, message: e.to_string() })?;
+        self.begin_raw_section(kind)?;
+        self.write_raw(&bytes)?;
+        self.end_raw_section()
+    }
+
+    /// Starts a raw section of a kind this version defines.
+    pub fn begin_raw_section(&mut self, kind: SectionKind) -> Result<()> {
+        self.begin_section(kind, 0)
+    }
+
+    /// Starts a section with explicit flags (`SECTION_FLAG_OPTIONAL` for
+    /// kinds older readers may skip).
+    pub fn begin_section(&mut self, kind: SectionKind, flags: u32) -> Result<()> {
+        self.check_usable()?;
+        if self.open.is_some() {
+            return Err(ImageError::WriterState("begin_raw_section while another section is open"));
+        }
+        if flags & !SECTION_FLAG_OPTIONAL != 0 {
+            return Err(ImageError::WriterState("reserved section flag bits set"));
+        }
+        if self.sections.iter().any(|s| s.kind == kind) {
+            return Err(ImageError::WriterState("section kind written twice"));
+        }
+        if self.sections.len() >= MAX_SECTIONS as usize {
+            return Err(ImageError::WriterState("more than MAX_SECTIONS sections"));
+        }
+        let codec = if self.compressor.is_some() { CODEC_ZSTD_CHUNKS } else { CODEC_STORED };
+        self.open = Some(OpenSection {
+            entry: SectionEntry {
+                kind,
+                flags,
+                codec,
+                chunk_count: 0,
+                offset: self.position,
+                stored_length: 0,
+                raw_length: 0,
+                raw_crc32: 0,
+            },
+            pending: Vec::new(),
+            raw_crc: crc32fast::Hasher::new(),
+        });
+        Ok(())
+    }
+
+    /// Appends raw payload bytes to the open section. Any sizes; chunk
+    /// boundaries do not depend on call boundaries.
+    pub fn write_raw(&mut self, mut bytes: &[u8]) -> Result<()> {
+        self.check_usable()?;
+        let Some(mut open) = self.open.take() else {
+            return Err(ImageError::WriterState("write_raw without an open section"));
+        };
+        open.raw_crc.update(bytes);
+        open.entry.raw_length += bytes.len() as u64;
+        let result = (|| {
+            if open.entry.codec == CODEC_STORED {
+                self.emit(bytes)?;
+                open.entry.stored_length += bytes.len() as u64;
+                return Ok(());
+            }
+            while !bytes.is_empty() {
+                let room = self.chunk_raw_size - open.pending.len();
+                let take = room.min(bytes.len());
+                if take == self.chunk_raw_size {
+                    // A whole chunk straight from the caller's buffer.
+                    self.emit_chunk(&mut open.entry, &bytes[..take])?;
+                } else {
+                    open.pending.extend_from_slice(&bytes[..take]);
+                    if open.pending.len() == self.chunk_raw_size {
+                        let chunk = std::mem::take(&mut open.pending);
+                        self.emit_chunk(&mut open.entry, &chunk)?;
+                        open.pending = chunk;
+                        open.pending.clear();
+                    }
+                }
+                bytes = &bytes[take..];
+            }
+            Ok(())
+        })();
+        self.open = Some(open);
+        self.note(result)
+    }
+
+    /// Ends the open section.
+    pub fn end_raw_section(&mut self) -> Result<()> {
+        self.check_usable()?;
+        let Some(mut open) = self.open.take() else {
+            return Err(ImageError::WriterState("end_raw_section without an open section"));
+        };
+        if !open.pending.is_empty() {
+            let chunk = std::mem::take(&mut open.pending);
+            let r = self.emit_chunk(&mut open.entry, &chunk);
+            self.note(r)?;
+        }
+        open.entry.raw_crc32 = open.raw_crc.finalize();
+        self.sections.push(open.entry);
+        Ok(())
+    }
+
+    /// Writes the section table and the header; returns the output.
+    pub fn finish(mut self) -> Result<W> {
+        self.check_usable()?;
+        if self.open.is_some() {
+            return Err(ImageError::WriterState("finish with a section still open"));
+        }
+        let mut table = vec![0u8; self.sections.len() * SECTION_ENTRY_SIZE];
+        for (entry, b) in self.sections.iter().zip(table.chunks_exact_mut(SECTION_ENTRY_SIZE)) {
+            entry.encode(b);
+        }
+        let section_table_offset = self.position;
+        self.emit(&table)?;
+        let header = FileHeader {
+            format_major: FORMAT_MAJOR,
+            format_minor: FORMAT_MINOR,
+            flags: 0,
+            section_count: self.sections.len() as u32,
+            section_table_offset,
+            file_length: self.position,
+            section_table_crc32: crc32fast::hash(&table),
+        };
+        self.out.seek(SeekFrom::Start(0)).map_err(ImageError::write)?;
+        self.out.write_all(&header.encode()).map_err(ImageError::write)?;
+        self.out.seek(SeekFrom::Start(self.position)).map_err(ImageError::write)?;
+        self.out.flush().map_err(ImageError::write)?;
+        Ok(self.out)
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.failed {
+            Err(ImageError::WriterState("writer used after a failed write"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn note(&mut self, r: Result<()>) -> Result<()> {
+        if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(ImageError::write)?;
+        self.position += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn emit_chunk(&mut self, entry: &mut SectionEntry, raw: &[u8]) -> Result<()> {
+        let Some(compressor) = self.compressor.as_mut() else {
+            return Err(ImageError::WriterState("zstd chunk without a compressor"));
+        };
+        let frame = compressor.compress(raw).map_err(ImageError::write)?;
+        let mut head = [0u8; CHUNK_HEADER_SIZE];
+        head[0..4].copy_from_slice(&(frame.len() as u32).to_le_bytes());
+        head[4..8].copy_from_slice(&(raw.len() as u32).to_le_bytes());
+        head[8..12].copy_from_slice(&crc32fast::hash(&frame).to_le_bytes());
+        self.emit(&head)?;
+        self.emit(&frame)?;
+        entry.chunk_count += 1;
+        entry.stored_length += (CHUNK_HEADER_SIZE + frame.len()) as u64;
+        Ok(())
+    }
+}
+
+/// The file name of the image inside an image directory.
+pub const IMAGE_FILE_NAME: &str = "image.pcr";
+
+/// An image being written to a temporary file in its directory; renamed to
+/// `DIR/image.pcr` by [`PendingImage::commit`], deleted if dropped before.
+pub struct PendingImage {
+    dir: PathBuf,
+    temp_path: PathBuf,
+    writer: Option<ImageWriter<File>>,
+}
+
+impl PendingImage {
+    /// Creates `dir` if absent and a temporary file in it.
+    pub fn create(dir: &Path, options: WriterOptions) -> Result<PendingImage> {
+        fs::create_dir_all(dir).map_err(ImageError::write)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let temp_path = dir.join(format!(".{IMAGE_FILE_NAME}.{}.{nanos}.tmp", std::process::id()));
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(ImageError::write)?;
+        let mut pending = PendingImage { dir: dir.to_path_buf(), temp_path, writer: None };
+        // If this fails, dropping `pending` removes the file.
+        pending.writer = Some(ImageWriter::new(file, options)?);
+        Ok(pending)
+    }
+
+    /// The writer, to add sections.
+    pub fn writer(&mut self) -> &mut ImageWriter<File> {
+        self.writer.as_mut().expect("PendingImage writer present until commit")
+    }
+
+    /// The temporary file's path.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp_path
+    }
+
+    /// Finishes the image, fsyncs it, renames it to `DIR/image.pcr` and
+    /// fsyncs the directory. Returns the final path.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let writer = self.writer.take().ok_or(ImageError::WriterState("commit twice"))?;
+        let file = writer.finish()?;
+        file.sync_all().map_err(ImageError::write)?;
+        drop(file);
+        let final_path = self.dir.join(IMAGE_FILE_NAME);
+        fs::rename(&self.temp_path, &final_path).map_err(ImageError::write)?;
+        // The rename is durable only once the directory is synced.
+        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(ImageError::write)?;
+        self.temp_path = PathBuf::new();
+        Ok(final_path)
+    }
+
+    /// Deletes the temporary file (also what dropping does).
+    pub fn abort(self) {}
+}
+
+impl Drop for PendingImage {
+    fn drop(&mut self) {
+        if !self.temp_path.as_os_str().is_empty() {
+            self.writer = None;
+            let _ = fs::remove_file(&self.temp_path);
+        }
+    }
+}
+
+/// Writes `dir/image.pcr` atomically with the default options (zstd level 1):
+/// `f` adds the sections to a writer on a temporary file in `dir` (created if
+/// absent), which is then fsynced and renamed, and `dir` fsynced; on any
+/// error the temporary file is removed.
+pub fn write_image_dir(dir: &Path, f: impl FnOnce(&mut ImageWriter<File>) -> Result<()>) -> Result<PathBuf> {
+    write_image_dir_with(dir, WriterOptions::default(), f)
+}
+
+/// [`write_image_dir`] with explicit options.
+pub fn write_image_dir_with(
+    dir: &Path,
+    options: WriterOptions,
+    f: impl FnOnce(&mut ImageWriter<File>) -> Result<()>,
+) -> Result<PathBuf> {
+    let mut pending = PendingImage::create(dir, options)?;
+    f(pending.writer())?;
+    pending.commit()
+}
+
+/// Encodes an OBJECTS payload (spec §7) record by record. The production
+/// encoder is the Java heap walker; this one serves tests, golden images and
+/// benchmarks.
+#[derive(Debug, Default, Clone)]
+pub struct ObjectsEncoder {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl ObjectsEncoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a record; returns the id it gets. Values are written as given:
+    /// the caller is responsible for matching the class layout.
+    pub fn push(&mut self, identity_hash: Option<u32>, body: &ObjectBody<'_>) -> ObjectId {
+        let kind = match body {
+            ObjectBody::Instance { .. } => OBJECT_KIND_INSTANCE,
+            ObjectBody::PrimArray { .. } => OBJECT_KIND_PRIM_ARRAY,
+            ObjectBody::RefArray { .. } => OBJECT_KIND_REF_ARRAY,
+            ObjectBody::String { .. } => OBJECT_KIND_STRING,
+            ObjectBody::Symbolic(_) => OBJECT_KIND_SYMBOLIC,
+        };
+        let b = &mut self.bytes;
+        match identity_hash {
+            Some(h) => {
+                b.push(kind | OBJECT_TAG_HASHED);
+                b.extend_from_slice(&h.to_le_bytes());
+            }
+            None => b.push(kind),
+        }
+        match body {
+            ObjectBody::Instance { class, values } => {
+                b.extend_from_slice(&class.to_le_bytes());
+                for v in values {
+                    v.encode(b);
+                }
+            }
+            ObjectBody::PrimArray { class, elem, data } => {
+                b.extend_from_slice(&class.to_le_bytes());
+                b.extend_from_slice(&((data.len() / elem.size()) as u32).to_le_bytes());
+                b.extend_from_slice(data);
+            }
+            ObjectBody::RefArray { class, elements } => {
+                b.extend_from_slice(&class.to_le_bytes());
+                b.extend_from_slice(&(elements.len() as u32).to_le_bytes());
+                for e in elements {
+                    b.extend_from_slice(&e.0.to_le_bytes());
+                }
+            }
+            ObjectBody::String { interned, utf16, chars } => {
+                let flags = (*interned as u8) * STRING_FLAG_INTERNED | (*utf16 as u8) * STRING_FLAG_UTF16;
+                b.push(flags);
+                let len = if *utf16 { chars.len() / 2 } else { chars.len() };
+                b.extend_from_slice(&(len as u32).to_le_bytes());
+                b.extend_from_slice(chars);
+            }
+            ObjectBody::Symbolic(index) => b.extend_from_slice(&index.to_le_bytes()),
+        }
+        self.count += 1;
+        ObjectId(self.count)
+    }
+
+    /// Appends raw bytes (for building deliberately defective payloads).
+    pub fn push_raw(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Number of records pushed.
+    pub fn len(&self) -> u32 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The payload.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// Encodes a STATICS payload (spec §8).
+#[derive(Debug, Default, Clone)]
+pub struct StaticsEncoder {
+    entries: Vec<u8>,
+    count: u32,
+}
+
+impl StaticsEncoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the static values of class `class`, in field order.
+    pub fn push(&mut self, class: u32, values: &[FieldValue]) {
+        self.entries.extend_from_slice(&class.to_le_bytes());
+        self.entries.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for v in values {
+            v.encode(&mut self.entries);
+        }
+        self.count += 1;
+    }
+
+    /// The payload: count, then the entries.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + self.entries.len());
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.entries);
+        out
+    }
+}
