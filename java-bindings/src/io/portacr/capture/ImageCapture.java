@@ -1,25 +1,252 @@
 package io.portacr.capture;
 
+import io.portacr.Native;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
- * PLACEHOLDER written by the orchestrator's engineer so that
- * {@code io.portacr.Checkpoints} compiles before the capture exists. The
- * capture engineer's version replaces this file entirely.
+ * Captures the application's state into an image: the calling thread's frames, the
+ * objects reachable from the roots, the classes, the statics, and the process facts
+ * (spec/semantics.md §2). Every section payload is encoded here (spec/contracts.md §4–§8)
+ * and handed to the agent, which frames, compresses and writes it.
+ *
+ * <p>Order: other threads are checked, frames are read (after the agent rematerialized
+ * compiled frames), the image file is begun, then the heap is walked once while OBJECTS is
+ * streamed; the metadata sections, known fully only after the walk, follow.
  */
 public final class ImageCapture {
-    private ImageCapture() {
-    }
+    private ImageCapture() {}
+
+    // Section kinds (spec/contracts.md §7).
+    static final int PLATFORM = 1;
+    static final int LAUNCH = 2;
+    static final int CLASSES = 3;
+    static final int SYMREFS = 4;
+    static final int OBJECTS = 5;
+    static final int STATICS = 6;
+    static final int THREADS = 7;
+    static final int RESOURCES = 8;
+
+    /** JVMTI thread state of the checkpointing thread: ALIVE | RUNNABLE. */
+    static final int THREAD_STATE_RUNNABLE = 0x5;
+
+    /** Counters of the last successful capture, for logs and benchmarks. */
+    public static volatile String lastStatistics = "";
 
     /**
-     * Captures the heap, classes, statics and the calling thread's stack;
-     * returns the image directory.
-     *
-     * @param resourcesInRegistrationOrder the global context's resources
-     * @return the image directory
-     * @throws CaptureFailedException always, in this placeholder
+     * Captures the heap, classes, statics and the calling thread's stack; returns the image directory.
+     * On failure the temporary image is discarded ({@code Native.abort()}) and the application
+     * can continue; the exception's message is one line.
      */
     public static String checkpoint(List<?> resourcesInRegistrationOrder) throws CaptureFailedException {
-        throw new CaptureFailedException("capture not built");
+        try {
+            return capture(resourcesInRegistrationOrder);
+        } catch (CaptureFailedException e) {
+            abortQuietly();
+            throw e;
+        } catch (OutOfMemoryError e) {
+            abortQuietly();
+            throw new CaptureFailedException("out of Java heap while capturing the image (the walk needs about "
+                + "16 bytes per object); raise -Xmx", e);
+        } catch (Throwable t) {
+            abortQuietly();
+            throw new CaptureFailedException("capture failed: " + oneLine(String.valueOf(t)), t);
+        }
+    }
+
+    private static void abortQuietly() {
+        try {
+            Native.abort();
+        } catch (Throwable ignored) {
+            // abort is best effort: the failure being reported matters more
+        }
+    }
+
+    static String oneLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** The static field values of one initialized application class, read at root time. */
+    private static final class StaticValues {
+        final int classIndex;
+        final byte[] kinds;
+        final long[] values; // raw bits, or the object id for references
+
+        StaticValues(int classIndex, int n) {
+            this.classIndex = classIndex;
+            this.kinds = new byte[n];
+            this.values = new long[n];
+        }
+    }
+
+    private static String capture(List<?> resources) throws Throwable {
+        long t0 = System.nanoTime();
+        InternalUnsafe.requireAvailable();
+        String others = Native.otherThreadsError();
+        if (others != null) throw new CaptureFailedException(oneLine(others));
+
+        // Compiled frames read dead locals as 0/null and scalar-replaced objects as null
+        // unless JVMTI GetLocalObject rematerializes them first (DESIGN.md §4).
+        Native.rematerializeFrames();
+        List<FrameCapture.CapturedFrame> frames = FrameCapture.captureCurrentThread();
+        Thread current = Thread.currentThread();
+
+        long now = System.currentTimeMillis();
+        long nanoTime = System.nanoTime();
+        UUID uuid = UUID.randomUUID();
+        String beginError = Native.begin(now, uuid.toString(), ProcessFacts.maxHeap());
+        if (beginError != null) throw new CaptureFailedException(oneLine(beginError));
+
+        Class<?>[] loaded = Native.loadedClasses();
+        JdkStaticValues jdkStatics = new JdkStaticValues(loaded);
+        long t1 = System.nanoTime();
+
+        SectionWriter out = new SectionWriter();
+        HeapWalker walker = new HeapWalker(out, jdkStatics, current, 1 << 16);
+        List<StaticValues> statics = new ArrayList<>();
+        List<FrameCapture.Values[]> frameValues = new ArrayList<>();
+        List<int[][]> frameMonitors = new ArrayList<>();
+        int[] frameClasses = new int[frames.size()];
+        int threadObject;
+        int[] resourceIds = new int[resources.size()];
+
+        out.begin(OBJECTS);
+        try {
+            // Roots, in this order: application classes (their custom loaders), their statics,
+            // the frames, the thread, the resources.
+            List<Class<?>> appClasses = new ArrayList<>();
+            for (Class<?> c : loaded) {
+                if (c.isArray() || c.isPrimitive() || !ClassTable.isApplicationClass(c)) continue;
+                appClasses.add(c);
+                walker.classes.indexOf(c);
+            }
+            for (Class<?> c : appClasses) {
+                if (ClassTable.isInitialized(c)) statics.add(readStatics(c, walker));
+            }
+            for (int i = 0; i < frames.size(); i++) {
+                FrameCapture.CapturedFrame f = frames.get(i);
+                frameClasses[i] = walker.classes.indexOf(f.declaringClass);
+                frameValues.add(new FrameCapture.Values[] {FrameCapture.locals(f, walker), FrameCapture.operands(f, walker)});
+                frameMonitors.add(FrameCapture.monitors(f, walker));
+            }
+            threadObject = walker.root(current, "thread " + current.getName());
+            for (int i = 0; i < resourceIds.length; i++) {
+                resourceIds[i] = walker.root(resources.get(i), "resource " + i);
+            }
+            walker.drain();
+        } catch (UncarriableObjectException e) {
+            throw new CaptureFailedException(walker.referencePath(e));
+        }
+        long objectBytes = out.size();
+        out.end();
+        long t2 = System.nanoTime();
+
+        out.begin(STATICS);
+        out.u32(statics.size());
+        for (StaticValues s : statics) {
+            out.u32(s.classIndex);
+            out.u32(s.kinds.length);
+            for (int i = 0; i < s.kinds.length; i++) {
+                long v = s.values[i];
+                switch (s.kinds[i]) {
+                    case ClassInfo.K_BYTE: out.u8((int) v); break;
+                    case ClassInfo.K_SHORT: out.u16((int) v); break;
+                    case ClassInfo.K_LONG: out.u64(v); break;
+                    default: out.u32((int) v); break; // K_INT and K_REF (object id)
+                }
+            }
+        }
+        out.end();
+
+        BincodeWriter w = new BincodeWriter(out);
+        out.begin(CLASSES);
+        walker.classes.encode(w);
+        out.end();
+
+        out.begin(SYMREFS);
+        w.seq(walker.symrefs.size());
+        for (SymbolicRef r : walker.symrefs) r.encode(w);
+        out.end();
+
+        out.begin(THREADS);
+        w.seq(1);
+        w.string(current.getName()).u32(threadObject).bool(current.isDaemon()).i32(current.getPriority())
+            .u32(THREAD_STATE_RUNNABLE);
+        w.seq(frames.size());
+        for (int i = 0; i < frames.size(); i++) {
+            FrameCapture.CapturedFrame f = frames.get(i);
+            w.u32(frameClasses[i]).string(f.methodName).string(f.descriptor).u16(f.accessFlags).u32(f.bci);
+            frameValues.get(i)[0].encode(w);
+            frameValues.get(i)[1].encode(w);
+            int[][] monitors = frameMonitors.get(i);
+            w.seq(monitors.length);
+            for (int[] m : monitors) w.u32(m[0]).u32(m[1]);
+            w.variant(f.kind);
+        }
+        out.end();
+
+        out.begin(RESOURCES);
+        w.seq(resourceIds.length);
+        for (int id : resourceIds) w.u32(id);
+        out.end();
+
+        out.begin(PLATFORM);
+        ProcessFacts.encodePlatform(w, now, nanoTime, uuid);
+        out.end();
+
+        out.begin(LAUNCH);
+        ProcessFacts.encodeLaunch(w);
+        out.end();
+
+        String dir = Native.commit();
+        long t3 = System.nanoTime();
+        lastStatistics = "objects=" + walker.objectCount() + " objectBytes=" + objectBytes
+            + " classes=" + walker.classes.size() + " symrefs=" + walker.symrefs.size()
+            + " strings=" + walker.stringsInterned + " frames=" + frames.size()
+            + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
+            + (jdkStatics.buildNanos / 1_000_000) + " ms)"
+            + " prepareMs=" + (t1 - t0) / 1_000_000 + " walkMs=" + (t2 - t1) / 1_000_000
+            + " totalMs=" + (t3 - t0) / 1_000_000;
+        Native.log(3, "portacr capture: " + lastStatistics);
+        return dir;
+    }
+
+    /** Reads the statics of an initialized application class; reference values are roots. */
+    private static StaticValues readStatics(Class<?> c, HeapWalker walker) throws UncarriableObjectException, CaptureFailedException {
+        ClassInfo ci = walker.classes.info(c);
+        int n = 0;
+        for (int f : ci.fieldFlags) if ((f & Modifier.STATIC) != 0) n++;
+        StaticValues s = new StaticValues(ci.index, n);
+        int at = 0;
+        for (int i = 0; i < ci.fieldNames.length; i++) {
+            if ((ci.fieldFlags[i] & Modifier.STATIC) == 0) continue;
+            String name = ci.fieldNames[i];
+            Field field;
+            try {
+                field = c.getDeclaredField(name);
+            } catch (NoSuchFieldException | LinkageError e) {
+                throw new CaptureFailedException("cannot read static field " + c.getName() + "." + name + ": " + e);
+            }
+            Object base = InternalUnsafe.staticFieldBase(field);
+            long offset = InternalUnsafe.staticFieldOffset(field);
+            byte kind = ClassInfo.kindOf(ci.fieldDescriptors[i]);
+            s.kinds[at] = kind;
+            switch (kind) {
+                case ClassInfo.K_BYTE: s.values[at] = InternalUnsafe.getByte(base, offset); break;
+                case ClassInfo.K_SHORT: s.values[at] = InternalUnsafe.getShort(base, offset); break;
+                case ClassInfo.K_INT: s.values[at] = InternalUnsafe.getInt(base, offset); break;
+                case ClassInfo.K_LONG: s.values[at] = InternalUnsafe.getLong(base, offset); break;
+                default:
+                    s.values[at] = walker.root(InternalUnsafe.getReference(base, offset), "static " + c.getName() + "." + name);
+                    break;
+            }
+            at++;
+        }
+        return s;
     }
 }

@@ -1,0 +1,262 @@
+package io.portacr.capture;
+
+import io.portacr.Native;
+
+import java.lang.reflect.Modifier;
+import java.nio.Buffer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+
+/**
+ * The image's class table (CLASSES section, spec/contracts.md §6) and the per-class cache
+ * of the heap walk. A class gets an index the first time a record needs it; its superclass
+ * is indexed first, so a superclass always has the smaller index (contracts §3).
+ */
+final class ClassTable {
+    // LoaderRef variants (contracts §6, declaration order).
+    static final int LOADER_BOOT = 0;
+    static final int LOADER_PLATFORM = 1;
+    static final int LOADER_APP = 2;
+    static final int LOADER_OBJECT = 3;
+
+    // CLASS_FLAG_* (contracts §6).
+    static final int FLAG_APPLICATION = 1;
+    static final int FLAG_ARRAY = 2;
+    static final int FLAG_INTERFACE = 4;
+    static final int FLAG_ENUM = 8;
+    static final int FLAG_RECORD = 16;
+    static final int FLAG_HIDDEN = 32;
+    static final int FLAG_HAS_STATICS = 64;
+
+    // JVMTI class status bits.
+    static final int STATUS_VERIFIED = 1;
+    static final int STATUS_PREPARED = 2;
+    static final int STATUS_INITIALIZED = 4;
+    static final int STATUS_ERROR = 8;
+    static final int STATUS_ARRAY = 16;
+
+    /** Resolves a custom class loader to the object id the walk gave it. */
+    interface LoaderObjects {
+        int idOfLoader(ClassLoader loader, Class<?> definedClass) throws UncarriableObjectException;
+    }
+
+    private static final ClassLoader PLATFORM_LOADER = ClassLoader.getPlatformClassLoader();
+
+    private final IdentityHashMap<Class<?>, ClassInfo> byClass = new IdentityHashMap<>();
+    private final List<ClassInfo> indexed = new ArrayList<>();
+    private final LoaderObjects loaders;
+    private Class<?> lastClass;
+    private ClassInfo lastInfo;
+
+    ClassTable(LoaderObjects loaders) {
+        this.loaders = loaders;
+    }
+
+    static int loaderKind(ClassLoader l) {
+        if (l == null) return LOADER_BOOT;
+        if (l == PLATFORM_LOADER) return LOADER_PLATFORM;
+        // The built-in application loader; a custom -Djava.system.class.loader is an
+        // ordinary object of the image (its parent is this one).
+        if (l.getClass().getName().equals("jdk.internal.loader.ClassLoaders$AppClassLoader")) return LOADER_APP;
+        return LOADER_OBJECT;
+    }
+
+    static boolean isApplicationClass(Class<?> c) {
+        int k = loaderKind(c.getClassLoader());
+        return k != LOADER_BOOT && k != LOADER_PLATFORM;
+    }
+
+    /** The internal name of a class: {@code java/util/HashMap}, arrays as descriptors {@code [Ljava/lang/String;}. */
+    static String internalName(Class<?> c) {
+        return c.getName().replace('.', '/');
+    }
+
+    int size() {
+        return indexed.size();
+    }
+
+    List<ClassInfo> indexedClasses() {
+        return indexed;
+    }
+
+    /** The cached information on a class, without putting it in the table. */
+    ClassInfo info(Class<?> c) {
+        if (c == lastClass) return lastInfo;
+        ClassInfo ci = byClass.get(c);
+        if (ci == null) {
+            ci = new ClassInfo(c, handlingOf(c), Uncarriable.checkFor(c));
+            byClass.put(c, ci);
+        }
+        lastClass = c;
+        lastInfo = ci;
+        return ci;
+    }
+
+    private static int handlingOf(Class<?> c) {
+        if (c.isArray()) return c.getComponentType().isPrimitive() ? ClassInfo.PRIM_ARRAY : ClassInfo.REF_ARRAY;
+        if (c == String.class) return ClassInfo.STRING;
+        if (c == Class.class) return ClassInfo.CLASS_MIRROR;
+        if (c == Module.class) return ClassInfo.MODULE;
+        if (ClassLoader.class.isAssignableFrom(c)) return ClassInfo.CLASS_LOADER;
+        if (Thread.class.isAssignableFrom(c)) return ClassInfo.THREAD;
+        if (c == ThreadGroup.class) return ClassInfo.THREAD_GROUP;
+        return ClassInfo.PLAIN;
+    }
+
+    /** Puts the class (and its superclass chain) in the table and returns its index. */
+    int indexOf(Class<?> c) throws UncarriableObjectException {
+        ClassInfo ci = info(c);
+        if (ci.index >= 0) return ci.index;
+        Class<?> sup = c.getSuperclass();
+        ClassInfo superInfo = null;
+        if (sup != null) {
+            indexOf(sup);
+            superInfo = info(sup);
+        }
+        layOut(ci, superInfo);
+        if (loaderKind(c.getClassLoader()) == LOADER_OBJECT) {
+            ci.loaderObject = loaders.idOfLoader(c.getClassLoader(), c);
+        }
+        ci.index = indexed.size();
+        indexed.add(ci);
+        // Restore the one-entry cache: the recursion above replaced it.
+        lastClass = c;
+        lastInfo = ci;
+        return ci.index;
+    }
+
+    /** The instance layout of the class: its superclass's, then its own non-static fields. */
+    private static void layOut(ClassInfo ci, ClassInfo superInfo) {
+        Class<?> c = ci.type;
+        if (c.isArray()) {
+            ci.fieldNames = new String[0];
+            ci.fieldDescriptors = new String[0];
+            ci.fieldFlags = new int[0];
+            ci.layoutKinds = new byte[0];
+            ci.layoutOffsets = new long[0];
+            ci.layoutNames = new String[0];
+            ci.layoutOwners = new String[0];
+            if (c.getComponentType().isPrimitive()) {
+                ci.elementSize = primitiveSize(c.getComponentType());
+            }
+            ci.arrayBase = InternalUnsafe.arrayBaseOffset(c);
+            return;
+        }
+        Object[] declared = Native.declaredFields(c);
+        ci.fieldNames = (String[]) declared[0];
+        ci.fieldDescriptors = (String[]) declared[1];
+        ci.fieldFlags = (int[]) declared[2];
+        int inherited = superInfo == null ? 0 : superInfo.layoutKinds.length;
+        int own = 0;
+        for (int f : ci.fieldFlags) if ((f & Modifier.STATIC) == 0) own++;
+        int n = inherited + own;
+        ci.layoutKinds = new byte[n];
+        ci.layoutOffsets = new long[n];
+        ci.layoutNames = new String[n];
+        ci.layoutOwners = new String[n];
+        if (superInfo != null) {
+            System.arraycopy(superInfo.layoutKinds, 0, ci.layoutKinds, 0, inherited);
+            System.arraycopy(superInfo.layoutOffsets, 0, ci.layoutOffsets, 0, inherited);
+            System.arraycopy(superInfo.layoutNames, 0, ci.layoutNames, 0, inherited);
+            System.arraycopy(superInfo.layoutOwners, 0, ci.layoutOwners, 0, inherited);
+        }
+        String simple = simpleName(c);
+        int at = inherited;
+        for (int i = 0; i < ci.fieldNames.length; i++) {
+            if ((ci.fieldFlags[i] & Modifier.STATIC) != 0) continue;
+            ci.layoutKinds[at] = ClassInfo.kindOf(ci.fieldDescriptors[i]);
+            ci.layoutOffsets[at] = InternalUnsafe.objectFieldOffset(c, ci.fieldNames[i]);
+            ci.layoutNames[at] = ci.fieldNames[i];
+            ci.layoutOwners[at] = simple;
+            at++;
+        }
+    }
+
+    static int primitiveSize(Class<?> p) {
+        if (p == boolean.class || p == byte.class) return 1;
+        if (p == char.class || p == short.class) return 2;
+        if (p == int.class || p == float.class) return 4;
+        return 8;
+    }
+
+    /** Simple class name for reference paths: {@code HashMap$Node} → {@code Node}, lambdas keep their name. */
+    static String simpleName(Class<?> c) {
+        if (c.isArray()) return simpleName(c.getComponentType()) + "[]";
+        String n = c.getName();
+        int slash = n.indexOf('/'); // hidden class suffix
+        String base = slash >= 0 ? n.substring(0, slash) : n;
+        base = base.substring(base.lastIndexOf('.') + 1);
+        if (!c.isHidden()) {
+            int dollar = base.lastIndexOf('$');
+            if (dollar >= 0 && dollar + 1 < base.length() && !Character.isDigit(base.charAt(dollar + 1))) {
+                base = base.substring(dollar + 1);
+            }
+        }
+        return base;
+    }
+
+    // ---- CLASSES section ------------------------------------------------------------
+
+    void encode(BincodeWriter w) {
+        w.seq(indexed.size());
+        for (ClassInfo ci : indexed) encodeRecord(w, ci);
+    }
+
+    private void encodeRecord(BincodeWriter w, ClassInfo ci) {
+        Class<?> c = ci.type;
+        w.string(internalName(c));
+        ClassLoader definingLoader = c.getClassLoader();
+        int lk = loaderKind(definingLoader);
+        w.variant(lk);
+        if (lk == LOADER_OBJECT) w.u32(ci.loaderObject);
+
+        boolean application = lk != LOADER_BOOT && lk != LOADER_PLATFORM;
+        boolean hasStatics = false;
+        for (int f : ci.fieldFlags) if ((f & Modifier.STATIC) != 0) hasStatics = true;
+        int flags = 0;
+        if (application) flags |= FLAG_APPLICATION;
+        if (c.isArray()) flags |= FLAG_ARRAY;
+        if (c.isInterface()) flags |= FLAG_INTERFACE;
+        if (c.isEnum()) flags |= FLAG_ENUM;
+        if (c.isRecord()) flags |= FLAG_RECORD;
+        if (c.isHidden()) flags |= FLAG_HIDDEN;
+        if (hasStatics) flags |= FLAG_HAS_STATICS;
+        w.u32(flags);
+        w.u16(Native.classModifiers(c) & 0xFFFF);
+
+        byte[] digest = application && !c.isArray() ? Native.classDigest(c) : null;
+        if (digest != null && digest.length == 32) w.some().fixedBytes(digest); else w.none();
+
+        Class<?> sup = c.getSuperclass();
+        if (sup != null) w.some().u32(info(sup).index); else w.none();
+
+        Class<?>[] interfaces = c.getInterfaces();
+        w.seq(interfaces.length);
+        for (Class<?> i : interfaces) w.string(internalName(i));
+
+        w.seq(ci.fieldNames.length);
+        for (int i = 0; i < ci.fieldNames.length; i++) {
+            w.string(ci.fieldNames[i]).string(ci.fieldDescriptors[i]).u16(ci.fieldFlags[i] & 0xFFFF);
+        }
+        w.variant(initState(c));
+    }
+
+    /** InitState variant (contracts §6: Loaded, Linked, Initialized, Erroneous) from JVMTI status bits. */
+    static int initState(Class<?> c) {
+        int status = Native.classStatus(c);
+        if ((status & STATUS_ERROR) != 0) return 3;
+        // Array classes are never initialized by the JVM; they are usable as soon as they exist.
+        if ((status & (STATUS_INITIALIZED | STATUS_ARRAY)) != 0 || c.isArray()) return 2;
+        if ((status & (STATUS_PREPARED | STATUS_VERIFIED)) != 0) return 1;
+        return 0;
+    }
+
+    static boolean isInitialized(Class<?> c) {
+        return initState(c) == 2;
+    }
+
+    static boolean isDirectBuffer(Object o) {
+        return o instanceof Buffer && ((Buffer) o).isDirect();
+    }
+}

@@ -1,0 +1,305 @@
+package io.portacr.capture;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * Breadth-first walk of the objects reachable from the roots, writing the OBJECTS section
+ * (spec/contracts.md §4) while it walks: ids are given in discovery order and records are
+ * written in id order, so record k is object k+1 and no object is held twice.
+ *
+ * <p>Performance (DESIGN.md §4): fields are read with Unsafe at offsets cached per class,
+ * ids come from a primitive-keyed {@link IdentityTable}, references are only ever appended
+ * to arrays. Per object the walk keeps the object, a parent id (int) for reference paths,
+ * and a table slot.
+ *
+ * <p>Identity hash: {@link HeaderHash#wasHashed} is read <em>before</em>
+ * {@code System.identityHashCode} is first called on an object, which is the call that
+ * would assign one.
+ */
+final class HeapWalker implements ClassTable.LoaderObjects {
+    static final int TAG_INSTANCE = 1;
+    static final int TAG_PRIM_ARRAY = 2;
+    static final int TAG_REF_ARRAY = 3;
+    static final int TAG_STRING = 4;
+    static final int TAG_SYMBOLIC = 5;
+    static final int TAG_HASHED = 0x80;
+    static final int STRING_INTERNED = 1;
+    static final int STRING_UTF16 = 2;
+
+    private static final long STRING_VALUE = InternalUnsafe.objectFieldOffset(String.class, "value");
+    private static final long STRING_CODER = InternalUnsafe.objectFieldOffset(String.class, "coder");
+    private static final long BYTE_ARRAY_BASE = InternalUnsafe.arrayBaseOffset(byte[].class);
+
+    final ClassTable classes = new ClassTable(this);
+    final List<SymbolicRef> symrefs = new ArrayList<>();
+    private final SectionWriter out;
+    private final JdkStaticValues jdkStatics;
+    private final Thread current;
+    private final IdentityTable ids;
+    private int[] parents;
+    private long[] preHashed;   // bit per id: the application had assigned an identity hash
+    private long[] symbolic;    // bit per id: the record is SYMBOLIC
+    private final HashMap<Integer, Integer> symrefOf = new HashMap<>();
+    private final HashMap<Integer, String> rootLabels = new HashMap<>();
+    private String pendingRootLabel;
+    private int processing;     // id whose record is being written: the parent of what it reaches
+    private int nextToWrite = 1;
+    long stringsInterned;
+
+    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, Thread current, int expectedObjects) {
+        this.out = out;
+        this.jdkStatics = jdkStatics;
+        this.current = current;
+        int cap = Math.max(1 << 12, expectedObjects);
+        this.ids = new IdentityTable(cap);
+        this.parents = new int[cap + 1];
+        this.preHashed = new long[(cap >>> 6) + 1];
+        this.symbolic = new long[(cap >>> 6) + 1];
+    }
+
+    int objectCount() {
+        return ids.size();
+    }
+
+    /** Discovers a root (static field, frame slot, resource); the label starts reference paths. */
+    int root(Object o, String label) throws UncarriableObjectException {
+        processing = 0;
+        pendingRootLabel = label;
+        int before = ids.size();
+        int id = discover(o);
+        if (ids.size() > before && id != 0) rootLabels.put(id, label);
+        pendingRootLabel = null;
+        return id;
+    }
+
+    /** Walks everything reachable from the roots discovered so far, writing their records. */
+    void drain() throws UncarriableObjectException {
+        while (nextToWrite <= ids.size()) {
+            processing = nextToWrite;
+            writeRecord(nextToWrite);
+            nextToWrite++;
+        }
+        processing = 0;
+    }
+
+    /** The id of an object already discovered, 0 for null or unknown. */
+    int idOf(Object o) {
+        return o == null ? 0 : ids.find(o, System.identityHashCode(o));
+    }
+
+    @Override
+    public int idOfLoader(ClassLoader loader, Class<?> definedClass) throws UncarriableObjectException {
+        if (processing == 0 && pendingRootLabel == null) {
+            return root(loader, "loader of class " + definedClass.getName());
+        }
+        return discover(loader);
+    }
+
+    int discover(Object o) throws UncarriableObjectException {
+        if (o == null) return 0;
+        boolean hadHash = HeaderHash.wasHashed(o);
+        int h = System.identityHashCode(o);
+        int id = ids.find(o, h);
+        if (id != 0) return id;
+        return discoverNew(o, h, hadHash);
+    }
+
+    private int discoverNew(Object o, int h, boolean hadHash) throws UncarriableObjectException {
+        ClassInfo ci = classes.info(o.getClass());
+        SymbolicRef sym = null;
+        switch (ci.handling) {
+            case ClassInfo.CLASS_MIRROR: {
+                Class<?> k = (Class<?>) o;
+                sym = k.isPrimitive() ? SymbolicRef.primitiveClass(SymbolicRef.primitiveDescriptor(k))
+                                      : SymbolicRef.classMirror(classes.indexOf(k));
+                // indexOf may have discovered a class loader: look again before adding.
+                int again = ids.find(o, h);
+                if (again != 0) return again;
+                break;
+            }
+            case ClassInfo.CLASS_LOADER: {
+                int kind = ClassTable.loaderKind((ClassLoader) o);
+                if (kind != ClassTable.LOADER_OBJECT) sym = SymbolicRef.loader(kind);
+                break;
+            }
+            case ClassInfo.MODULE: {
+                Module m = (Module) o;
+                if (m.isNamed()) {
+                    sym = SymbolicRef.module(m.getName());
+                } else {
+                    ClassLoader l = m.getClassLoader();
+                    int kind = ClassTable.loaderKind(l);
+                    int loaderId = kind == ClassTable.LOADER_OBJECT ? discover(l) : 0;
+                    sym = SymbolicRef.unnamedModule(kind, loaderId);
+                }
+                break;
+            }
+            case ClassInfo.THREAD: {
+                if (o == current) {
+                    sym = SymbolicRef.currentThread();
+                } else if (((Thread) o).isAlive()) {
+                    throw new UncarriableObjectException(o, ClassTable.simpleName(o.getClass()) + " \""
+                        + ((Thread) o).getName() + "\" (a live thread other than the checkpointing one)");
+                }
+                break;
+            }
+            case ClassInfo.THREAD_GROUP:
+                sym = SymbolicRef.threadGroup(((ThreadGroup) o).getName());
+                break;
+            default:
+                break;
+        }
+        if (sym == null) sym = jdkStatics.lookup(o, h);
+        if (sym == null && ci.uncarriable != Uncarriable.NONE) {
+            String problem = Uncarriable.describe(o, ci.uncarriable);
+            if (problem != null) throw new UncarriableObjectException(o, problem);
+        }
+        int id = ids.add(o, h);
+        if (id >= parents.length) {
+            parents = Arrays.copyOf(parents, parents.length * 2);
+            preHashed = Arrays.copyOf(preHashed, (parents.length >>> 6) + 1);
+            symbolic = Arrays.copyOf(symbolic, (parents.length >>> 6) + 1);
+        }
+        parents[id] = processing;
+        if (sym != null) {
+            symbolic[id >>> 6] |= 1L << id;
+            symrefOf.put(id, symrefs.size());
+            symrefs.add(sym);
+        } else if (hadHash) {
+            preHashed[id >>> 6] |= 1L << id;
+        }
+        return id;
+    }
+
+    private void writeRecord(int id) throws UncarriableObjectException {
+        Object o = ids.get(id);
+        if ((symbolic[id >>> 6] & (1L << id)) != 0) {
+            out.u8(TAG_SYMBOLIC);
+            out.u32(symrefOf.get(id));
+            return;
+        }
+        boolean hashed = (preHashed[id >>> 6] & (1L << id)) != 0;
+        int hashBit = hashed ? TAG_HASHED : 0;
+        Class<?> c = o.getClass();
+        ClassInfo ci = classes.info(c);
+        switch (ci.handling) {
+            case ClassInfo.STRING:
+                out.u8(TAG_STRING | hashBit);
+                if (hashed) out.u32(System.identityHashCode(o));
+                writeString((String) o);
+                return;
+            case ClassInfo.PRIM_ARRAY: {
+                int index = ci.index >= 0 ? ci.index : classes.indexOf(c);
+                out.u8(TAG_PRIM_ARRAY | hashBit);
+                if (hashed) out.u32(System.identityHashCode(o));
+                out.u32(index);
+                int length = java.lang.reflect.Array.getLength(o);
+                out.u32(length);
+                out.primitiveArray(o, ci.arrayBase, ci.elementSize, length);
+                return;
+            }
+            case ClassInfo.REF_ARRAY: {
+                int index = ci.index >= 0 ? ci.index : classes.indexOf(c);
+                out.u8(TAG_REF_ARRAY | hashBit);
+                if (hashed) out.u32(System.identityHashCode(o));
+                out.u32(index);
+                Object[] a = (Object[]) o;
+                out.u32(a.length);
+                for (Object e : a) out.u32(discover(e));
+                return;
+            }
+            default: {
+                int index = ci.index >= 0 ? ci.index : classes.indexOf(c);
+                out.u8(TAG_INSTANCE | hashBit);
+                if (hashed) out.u32(System.identityHashCode(o));
+                out.u32(index);
+                byte[] kinds = ci.layoutKinds;
+                long[] offsets = ci.layoutOffsets;
+                for (int i = 0; i < kinds.length; i++) {
+                    long at = offsets[i];
+                    switch (kinds[i]) {
+                        case ClassInfo.K_REF: out.u32(discover(InternalUnsafe.getReference(o, at))); break;
+                        case ClassInfo.K_INT: out.u32(InternalUnsafe.getInt(o, at)); break;
+                        case ClassInfo.K_LONG: out.u64(InternalUnsafe.getLong(o, at)); break;
+                        case ClassInfo.K_BYTE: out.u8(InternalUnsafe.getByte(o, at)); break;
+                        default: out.u16(InternalUnsafe.getShort(o, at)); break;
+                    }
+                }
+            }
+        }
+    }
+
+    private void writeString(String s) {
+        byte[] value = (byte[]) InternalUnsafe.getReference(s, STRING_VALUE);
+        boolean utf16 = InternalUnsafe.getByte(s, STRING_CODER) != 0;
+        // Interned? intern() of a fresh copy returns s itself only if s is the table's entry.
+        // If the content was not interned at all, the copy is added to the string table, where
+        // nothing references it and the next GC removes it: s itself is never interned.
+        boolean interned = new String(s).intern() == s;
+        stringsInterned++;
+        out.u8((interned ? STRING_INTERNED : 0) | (utf16 ? STRING_UTF16 : 0));
+        out.u32(s.length());
+        if (!utf16) {
+            out.bytes(value, 0, value.length);
+        } else {
+            // StringUTF16 keeps chars in native byte order; on little-endian hosts that is
+            // already the wire order.
+            if (java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                out.primitiveArray(value, BYTE_ARRAY_BASE, 1, value.length);
+            } else {
+                for (int i = 0; i < s.length(); i++) out.u16(s.charAt(i));
+            }
+        }
+    }
+
+    /** Bytes of OBJECTS written so far. */
+    long bytesWritten() {
+        return out.size();
+    }
+
+    // ---- reference paths ------------------------------------------------------------
+
+    /**
+     * The path from a root to the object that could not be carried, e.g.
+     * {@code static demo.App.cache → HashMap.table[3] → Node.value → FileInputStream /tmp/x (open file descriptor 7)}.
+     */
+    String referencePath(UncarriableObjectException e) {
+        List<Integer> chain = new ArrayList<>();
+        for (int id = processing; id != 0; id = parents[id]) chain.add(id);
+        StringBuilder sb = new StringBuilder();
+        if (chain.isEmpty()) {
+            sb.append(pendingRootLabel != null ? pendingRootLabel : "root");
+        } else {
+            int rootId = chain.get(chain.size() - 1);
+            String label = rootLabels.get(rootId);
+            sb.append(label != null ? label : "root");
+            for (int i = chain.size() - 1; i >= 0; i--) {
+                Object from = ids.get(chain.get(i));
+                Object to = i > 0 ? ids.get(chain.get(i - 1)) : e.offender;
+                sb.append(edge(from, to));
+            }
+        }
+        return sb.append(" → ").append(e.description).toString();
+    }
+
+    private String edge(Object from, Object to) {
+        if (from instanceof Object[]) {
+            Object[] a = (Object[]) from;
+            for (int i = 0; i < a.length; i++) if (a[i] == to) return "[" + i + "]";
+            return "[?]";
+        }
+        ClassInfo ci = classes.info(from.getClass());
+        String simple = ClassTable.simpleName(from.getClass());
+        if (ci.layoutKinds != null) {
+            for (int i = 0; i < ci.layoutKinds.length; i++) {
+                if (ci.layoutKinds[i] == ClassInfo.K_REF && InternalUnsafe.getReference(from, ci.layoutOffsets[i]) == to) {
+                    return " → " + simple + "." + ci.layoutNames[i];
+                }
+            }
+        }
+        return " → " + simple;
+    }
+}

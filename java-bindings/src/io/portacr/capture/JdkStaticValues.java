@@ -1,0 +1,124 @@
+package io.portacr.capture;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The objects that are values of static fields of JDK classes (boot or platform loader),
+ * found once per checkpoint. Such an object is bound to the running JDK (System.out,
+ * Boolean.TRUE, enum constants of JDK enums, Collections.EMPTY_LIST, the boxing caches)
+ * and is written as a symbolic reference ({@code StaticValue}, or
+ * {@code StaticArrayElement} for the boxing caches) that restore looks up again.
+ *
+ * <p>Left out on purpose: Strings (carried by value, interned ones interned again — a
+ * constant's field may not exist in another JDK) and instances of application classes
+ * (application state that happens to sit in a JDK static, e.g. a default uncaught
+ * exception handler, must be carried, not bound to the target's value).
+ */
+final class JdkStaticValues {
+    private final IdentityTable table;
+    private final List<String> classNames = new ArrayList<>();
+    private final List<String> fieldNames = new ArrayList<>();
+    private final List<Integer> indexes = new ArrayList<>(); // -1 = the field's value itself
+    final long buildNanos;
+    final int classesScanned;
+
+    /** The boxing caches: their elements are what valueOf returns, so identity must survive. */
+    private static final String[][] BOX_CACHES = {
+        {"java.lang.Integer$IntegerCache", "cache"},
+        {"java.lang.Long$LongCache", "cache"},
+        {"java.lang.Short$ShortCache", "cache"},
+        {"java.lang.Byte$ByteCache", "cache"},
+        {"java.lang.Character$CharacterCache", "cache"},
+    };
+
+    JdkStaticValues(Class<?>[] loaded) {
+        long start = System.nanoTime();
+        table = new IdentityTable(1 << 14);
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        int scanned = 0;
+        for (Class<?> c : loaded) {
+            if (c.isArray() || c.isPrimitive()) continue;
+            ClassLoader l = c.getClassLoader();
+            if (l != null && l != platform) continue;
+            if (!ClassTable.isInitialized(c)) continue;
+            Field[] fields;
+            try {
+                fields = c.getDeclaredFields();
+            } catch (Throwable t) {
+                continue; // a field type that cannot be resolved: nothing of this class is bound
+            }
+            scanned++;
+            String className = ClassTable.internalName(c);
+            for (Field f : fields) {
+                if (!Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+                Object value = InternalUnsafe.getReference(InternalUnsafe.staticFieldBase(f), InternalUnsafe.staticFieldOffset(f));
+                put(value, className, f.getName(), -1);
+            }
+        }
+        for (String[] cache : BOX_CACHES) addArrayElements(cache[0], cache[1]);
+        classesScanned = scanned;
+        buildNanos = System.nanoTime() - start;
+    }
+
+    private void addArrayElements(String className, String fieldName) {
+        try {
+            Class<?> c = Class.forName(className, false, null);
+            if (!ClassTable.isInitialized(c)) return;
+            Field f = c.getDeclaredField(fieldName);
+            Object array = InternalUnsafe.getReference(InternalUnsafe.staticFieldBase(f), InternalUnsafe.staticFieldOffset(f));
+            if (!(array instanceof Object[])) return;
+            Object[] elements = (Object[]) array;
+            String internal = ClassTable.internalName(c);
+            for (int i = 0; i < elements.length; i++) {
+                Object e = elements[i];
+                if (e == null) continue;
+                int h = System.identityHashCode(e);
+                int id = table.find(e, h);
+                if (id != 0) {
+                    // Prefer the array element: it is what valueOf returns on every JDK.
+                    classNames.set(id - 1, internal);
+                    fieldNames.set(id - 1, fieldName);
+                    indexes.set(id - 1, i);
+                } else {
+                    put(e, internal, fieldName, i);
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // JDK without this cache layout: its values are carried as plain objects.
+        }
+    }
+
+    private void put(Object value, String className, String fieldName, int index) {
+        if (value == null || value instanceof String) return;
+        Class<?> vc = value.getClass();
+        if (!vc.isArray() && ClassTable.isApplicationClass(vc)) return;
+        if (vc.isArray()) {
+            Class<?> element = vc;
+            while (element.isArray()) element = element.getComponentType();
+            if (!element.isPrimitive() && ClassTable.isApplicationClass(element)) return;
+        }
+        int h = System.identityHashCode(value);
+        if (table.find(value, h) != 0) return; // first field wins
+        table.add(value, h);
+        classNames.add(className);
+        fieldNames.add(fieldName);
+        indexes.add(index);
+    }
+
+    int size() {
+        return table.size();
+    }
+
+    /** The symbolic reference for the object, or null if it is not a JDK static value. */
+    SymbolicRef lookup(Object o, int identityHash) {
+        int id = table.find(o, identityHash);
+        if (id == 0) return null;
+        int index = indexes.get(id - 1);
+        return index < 0
+            ? SymbolicRef.staticValue(classNames.get(id - 1), fieldNames.get(id - 1))
+            : SymbolicRef.staticArrayElement(classNames.get(id - 1), fieldNames.get(id - 1), index);
+    }
+}
