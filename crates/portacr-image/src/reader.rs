@@ -442,17 +442,17 @@ fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
             return Err(ImageError::checksum(at, "chunk", crc, computed));
         }
         let before = out.len();
-        out.reserve(raw_len as usize);
-        let spare = out.capacity() - before;
-        let written = decompressor
-            .decompress_to_buffer(frame, &mut out)
-            .map_err(|e| ImageError::malformed(at.clone(), format!("zstd frame does not decode: {e}")))?;
+        // `resize` grows the Vec by doubling, so memory follows decoded data.
+        out.resize(before + raw_len as usize, 0);
+        let decoded = decompressor.decompress_to_buffer(frame, &mut out[before..]);
+        let written = match decoded {
+            Ok(n) => n,
+            Err(e) => {
+                return Err(ImageError::malformed(at, format!("zstd frame does not decode to {raw_len} bytes: {e}")));
+            }
+        };
         if written != raw_len as usize {
-            out.truncate(before);
-            return Err(ImageError::malformed(
-                at,
-                format!("zstd frame decodes to {} bytes, chunk header says {raw_len}", if written == spare { format!("at least {written}") } else { written.to_string() }),
-            ));
+            return Err(ImageError::malformed(at, format!("zstd frame decodes to {written} bytes, chunk header says {raw_len}")));
         }
         pos += stored_len as usize;
     }
