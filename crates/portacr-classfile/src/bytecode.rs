@@ -90,8 +90,18 @@ pub fn instruction_length(code: &[u8], bci: usize) -> Result<usize, ClassFileErr
     let length = match opcode {
         0..=15 | 26..=53 | 59..=131 | 133..=152 | 172..=177 | 190 | 191 | 194 | 195 => 1,
         16 | 18 | 21..=25 | 54..=58 | RET | NEWARRAY => 2,
-        17 | 19 | 20 | IINC | 153..=168 | 178..=184 | NEW | ANEWARRAY | CHECKCAST | INSTANCEOF
-        | IFNULL | IFNONNULL => 3,
+        17
+        | 19
+        | 20
+        | IINC
+        | 153..=168
+        | 178..=184
+        | NEW
+        | ANEWARRAY
+        | CHECKCAST
+        | INSTANCEOF
+        | IFNULL
+        | IFNONNULL => 3,
         MULTIANEWARRAY => 4,
         INVOKEINTERFACE | INVOKEDYNAMIC | GOTO_W | JSR_W => 5,
         WIDE => match ops.u8(bci + 1)? {
@@ -110,7 +120,11 @@ pub fn instruction_length(code: &[u8], bci: usize) -> Result<usize, ClassFileErr
             let low = ops.i32(base + 4)? as i64;
             let high = ops.i32(base + 8)? as i64;
             if high < low {
-                return Err(ClassFileError::malformed("bytecode", bci, "tableswitch high < low"));
+                return Err(ClassFileError::malformed(
+                    "bytecode",
+                    bci,
+                    "tableswitch high < low",
+                ));
             }
             let entries = (high - low + 1) as usize;
             (base - bci) + 12 + entries.checked_mul(4).ok_or_else(|| too_long(bci))?
@@ -119,9 +133,17 @@ pub fn instruction_length(code: &[u8], bci: usize) -> Result<usize, ClassFileErr
             let base = switch_operands(bci);
             let pairs = ops.i32(base + 4)?;
             if pairs < 0 {
-                return Err(ClassFileError::malformed("bytecode", bci, "lookupswitch npairs < 0"));
+                return Err(ClassFileError::malformed(
+                    "bytecode",
+                    bci,
+                    "lookupswitch npairs < 0",
+                ));
             }
-            (base - bci) + 8 + (pairs as usize).checked_mul(8).ok_or_else(|| too_long(bci))?
+            (base - bci)
+                + 8
+                + (pairs as usize)
+                    .checked_mul(8)
+                    .ok_or_else(|| too_long(bci))?
         }
         other => {
             return Err(ClassFileError::malformed(

@@ -167,7 +167,10 @@ impl MemberInfo {
     }
     /// The method's exception table (empty without Code).
     pub fn exception_table(&self) -> &[ExceptionHandler] {
-        self.code.as_ref().map(|c| &c.exception_table[..]).unwrap_or(&[])
+        self.code
+            .as_ref()
+            .map(|c| &c.exception_table[..])
+            .unwrap_or(&[])
     }
 
     fn parse(
@@ -191,7 +194,11 @@ impl MemberInfo {
                         format!("{name}{descriptor} has two Code attributes"),
                     ));
                 }
-                code = Some(CodeAttribute::parse(&attribute.info, attribute.offset, pool)?);
+                code = Some(CodeAttribute::parse(
+                    &attribute.info,
+                    attribute.offset,
+                    pool,
+                )?);
             }
         }
         Ok(MemberInfo {
@@ -355,7 +362,11 @@ fn parse_members(
     pool: &ConstantPool,
     is_method: bool,
 ) -> Result<Vec<MemberInfo>, ClassFileError> {
-    let count = reader.u16(if is_method { "methods_count" } else { "fields_count" })? as usize;
+    let count = reader.u16(if is_method {
+        "methods_count"
+    } else {
+        "fields_count"
+    })? as usize;
     reader.expect_items(if is_method { "methods" } else { "fields" }, count, 8)?;
     let mut members = Vec::with_capacity(count);
     for _ in 0..count {

@@ -19,19 +19,50 @@ pub enum Constant {
     Long(i64),
     /// Raw IEEE-754 bits.
     Double(u64),
-    Class { name_index: u16 },
-    String { string_index: u16 },
-    FieldRef { class_index: u16, name_and_type_index: u16 },
-    MethodRef { class_index: u16, name_and_type_index: u16 },
-    InterfaceMethodRef { class_index: u16, name_and_type_index: u16 },
-    NameAndType { name_index: u16, descriptor_index: u16 },
-    MethodHandle { reference_kind: u8, reference_index: u16 },
-    MethodType { descriptor_index: u16 },
+    Class {
+        name_index: u16,
+    },
+    String {
+        string_index: u16,
+    },
+    FieldRef {
+        class_index: u16,
+        name_and_type_index: u16,
+    },
+    MethodRef {
+        class_index: u16,
+        name_and_type_index: u16,
+    },
+    InterfaceMethodRef {
+        class_index: u16,
+        name_and_type_index: u16,
+    },
+    NameAndType {
+        name_index: u16,
+        descriptor_index: u16,
+    },
+    MethodHandle {
+        reference_kind: u8,
+        reference_index: u16,
+    },
+    MethodType {
+        descriptor_index: u16,
+    },
     /// `CONSTANT_Dynamic` (condy, Java 11+).
-    Dynamic { bootstrap_method_attr_index: u16, name_and_type_index: u16 },
-    InvokeDynamic { bootstrap_method_attr_index: u16, name_and_type_index: u16 },
-    Module { name_index: u16 },
-    Package { name_index: u16 },
+    Dynamic {
+        bootstrap_method_attr_index: u16,
+        name_and_type_index: u16,
+    },
+    InvokeDynamic {
+        bootstrap_method_attr_index: u16,
+        name_and_type_index: u16,
+    },
+    Module {
+        name_index: u16,
+    },
+    Package {
+        name_index: u16,
+    },
 }
 
 impl Constant {
@@ -101,15 +132,28 @@ impl ConstantPool {
                 4 => Constant::Float(reader.u32("Float")?),
                 5 => Constant::Long(reader.u64("Long")? as i64),
                 6 => Constant::Double(reader.u64("Double")?),
-                7 => Constant::Class { name_index: reader.u16("Class")? },
-                8 => Constant::String { string_index: reader.u16("String")? },
-                9 | 10 | 11 => {
+                7 => Constant::Class {
+                    name_index: reader.u16("Class")?,
+                },
+                8 => Constant::String {
+                    string_index: reader.u16("String")?,
+                },
+                9..=11 => {
                     let class_index = reader.u16("member ref")?;
                     let name_and_type_index = reader.u16("member ref")?;
                     match tag {
-                        9 => Constant::FieldRef { class_index, name_and_type_index },
-                        10 => Constant::MethodRef { class_index, name_and_type_index },
-                        _ => Constant::InterfaceMethodRef { class_index, name_and_type_index },
+                        9 => Constant::FieldRef {
+                            class_index,
+                            name_and_type_index,
+                        },
+                        10 => Constant::MethodRef {
+                            class_index,
+                            name_and_type_index,
+                        },
+                        _ => Constant::InterfaceMethodRef {
+                            class_index,
+                            name_and_type_index,
+                        },
                     }
                 }
                 12 => Constant::NameAndType {
@@ -120,18 +164,30 @@ impl ConstantPool {
                     reference_kind: reader.u8("MethodHandle")?,
                     reference_index: reader.u16("MethodHandle")?,
                 },
-                16 => Constant::MethodType { descriptor_index: reader.u16("MethodType")? },
+                16 => Constant::MethodType {
+                    descriptor_index: reader.u16("MethodType")?,
+                },
                 17 | 18 => {
                     let bootstrap_method_attr_index = reader.u16("dynamic constant")?;
                     let name_and_type_index = reader.u16("dynamic constant")?;
                     if tag == 17 {
-                        Constant::Dynamic { bootstrap_method_attr_index, name_and_type_index }
+                        Constant::Dynamic {
+                            bootstrap_method_attr_index,
+                            name_and_type_index,
+                        }
                     } else {
-                        Constant::InvokeDynamic { bootstrap_method_attr_index, name_and_type_index }
+                        Constant::InvokeDynamic {
+                            bootstrap_method_attr_index,
+                            name_and_type_index,
+                        }
                     }
                 }
-                19 => Constant::Module { name_index: reader.u16("Module")? },
-                20 => Constant::Package { name_index: reader.u16("Package")? },
+                19 => Constant::Module {
+                    name_index: reader.u16("Module")?,
+                },
+                20 => Constant::Package {
+                    name_index: reader.u16("Package")?,
+                },
                 other => {
                     return Err(ClassFileError::malformed(
                         "constant pool",
@@ -185,7 +241,11 @@ impl ConstantPool {
             Err(ClassFileError::BadConstant { found, .. }) => found,
             Err(e) => e.to_string(),
         };
-        ClassFileError::BadConstant { index, expected, found }
+        ClassFileError::BadConstant {
+            index,
+            expected,
+            found,
+        }
     }
 
     /// The string of a `CONSTANT_Utf8` entry.
@@ -207,9 +267,10 @@ impl ConstantPool {
     /// Name and descriptor of a `CONSTANT_NameAndType` entry.
     pub fn name_and_type(&self, index: u16) -> Result<(&str, &str), ClassFileError> {
         match self.get(index) {
-            Ok(Constant::NameAndType { name_index, descriptor_index }) => {
-                Ok((self.utf8(*name_index)?, self.utf8(*descriptor_index)?))
-            }
+            Ok(Constant::NameAndType {
+                name_index,
+                descriptor_index,
+            }) => Ok((self.utf8(*name_index)?, self.utf8(*descriptor_index)?)),
             _ => Err(self.wrong_kind(index, "NameAndType")),
         }
     }
@@ -218,13 +279,26 @@ impl ConstantPool {
     pub fn member_ref(&self, index: u16) -> Result<MemberRef<'_>, ClassFileError> {
         match self.get(index) {
             Ok(
-                Constant::FieldRef { class_index, name_and_type_index }
-                | Constant::MethodRef { class_index, name_and_type_index }
-                | Constant::InterfaceMethodRef { class_index, name_and_type_index },
+                Constant::FieldRef {
+                    class_index,
+                    name_and_type_index,
+                }
+                | Constant::MethodRef {
+                    class_index,
+                    name_and_type_index,
+                }
+                | Constant::InterfaceMethodRef {
+                    class_index,
+                    name_and_type_index,
+                },
             ) => {
                 let owner = self.class_name(*class_index)?;
                 let (name, descriptor) = self.name_and_type(*name_and_type_index)?;
-                Ok(MemberRef { owner, name, descriptor })
+                Ok(MemberRef {
+                    owner,
+                    name,
+                    descriptor,
+                })
             }
             _ => Err(self.wrong_kind(index, "Fieldref, Methodref or InterfaceMethodref")),
         }
@@ -234,8 +308,14 @@ impl ConstantPool {
     pub fn dynamic_name_and_type(&self, index: u16) -> Result<(&str, &str), ClassFileError> {
         match self.get(index) {
             Ok(
-                Constant::Dynamic { name_and_type_index, .. }
-                | Constant::InvokeDynamic { name_and_type_index, .. },
+                Constant::Dynamic {
+                    name_and_type_index,
+                    ..
+                }
+                | Constant::InvokeDynamic {
+                    name_and_type_index,
+                    ..
+                },
             ) => self.name_and_type(*name_and_type_index),
             _ => Err(self.wrong_kind(index, "Dynamic or InvokeDynamic")),
         }
@@ -260,7 +340,12 @@ fn decode_modified_utf8(bytes: &[u8]) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let b0 = bytes[i] as u32;
-        let continuation = |k: usize| bytes.get(i + k).map(|&b| b as u32).filter(|b| b & 0xC0 == 0x80);
+        let continuation = |k: usize| {
+            bytes
+                .get(i + k)
+                .map(|&b| b as u32)
+                .filter(|b| b & 0xC0 == 0x80)
+        };
         if b0 & 0x80 == 0 {
             units.push(b0 as u16);
             i += 1;
@@ -304,7 +389,10 @@ mod tests {
     fn modified_utf8_nul_and_supplementary() {
         assert_eq!(decode_modified_utf8(b"a\xC0\x80b"), "a\0b");
         // U+1F600 as surrogates D83D DE00, each in 3 bytes.
-        assert_eq!(decode_modified_utf8(b"\xED\xA0\xBD\xED\xB8\x80"), "\u{1F600}");
+        assert_eq!(
+            decode_modified_utf8(b"\xED\xA0\xBD\xED\xB8\x80"),
+            "\u{1F600}"
+        );
         assert_eq!(decode_modified_utf8(b"\xC3\xA9"), "é");
         assert_eq!(decode_modified_utf8(b"\xFF"), "\u{FFFD}");
     }

@@ -34,7 +34,8 @@ impl MethodDescriptor {
             match bytes.get(position) {
                 Some(b')') => break,
                 Some(_) => {
-                    let (vtype, end) = parse_field(bytes, position).ok_or_else(|| bad(descriptor))?;
+                    let (vtype, end) =
+                        parse_field(bytes, position).ok_or_else(|| bad(descriptor))?;
                     parameters.push(vtype);
                     position = end;
                 }
@@ -50,7 +51,10 @@ impl MethodDescriptor {
                 _ => return Err(bad(descriptor)),
             }
         };
-        Ok(MethodDescriptor { parameters, returns })
+        Ok(MethodDescriptor {
+            parameters,
+            returns,
+        })
     }
 
     /// Slots the parameters take (long and double count two), receiver excluded.
@@ -121,7 +125,17 @@ mod tests {
         assert_eq!(d.parameter_slots(), 6);
         assert_eq!(d.returns, Some(VType::Reference("java/lang/Object".into())));
         assert_eq!(MethodDescriptor::parse("()V").unwrap().returns, None);
-        for bad in ["", "(", "()", "(V)V", "(L;)V", "(Ljava/lang/String)V", "()VV", "(I)[V", "I"] {
+        for bad in [
+            "",
+            "(",
+            "()",
+            "(V)V",
+            "(L;)V",
+            "(Ljava/lang/String)V",
+            "()VV",
+            "(I)[V",
+            "I",
+        ] {
             assert!(MethodDescriptor::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(field_type("Z").unwrap(), VType::Integer);

@@ -36,7 +36,7 @@ use crate::class_file::{ClassFile, CodeAttribute, MethodInfo, ACC_STATIC};
 use crate::constant_pool::Constant;
 use crate::descriptor::{field_type, MethodDescriptor};
 use crate::error::ClassFileError;
-use crate::limits::MAX_DATAFLOW_VISITS_PER_INSTRUCTION;
+use crate::limits::{MAX_DATAFLOW_VISITS_PER_INSTRUCTION, MAX_TYPED_SLOTS};
 use crate::stack_map::{StackMapFrameKind, VerificationTypeInfo};
 
 /// The verification type of one slot (JVMS 4.10.1.2), with the types of
@@ -150,9 +150,13 @@ impl FrameTypes {
     /// Uninitialized slots are written `U<bci>;` so that the digits end.
     pub fn contract_encoding(&self) -> String {
         let mut out = String::from("L:");
-        self.locals.iter().for_each(|t| out.push_str(&t.contract_code()));
+        self.locals
+            .iter()
+            .for_each(|t| out.push_str(&t.contract_code()));
         out.push_str("|S:");
-        self.stack.iter().for_each(|t| out.push_str(&t.contract_code()));
+        self.stack
+            .iter()
+            .for_each(|t| out.push_str(&t.contract_code()));
         match &self.pending_call {
             Some(call) => out.push_str(&format!("|C:{}", call.arg_slots)),
             None => out.push_str("|C:-1"),
@@ -194,11 +198,12 @@ pub fn method_frame_types_at(
     let analysis = MethodAnalysis::new(class, method)?;
     let state = if analysis.uses_dataflow() {
         let states = analysis.dataflow()?;
-        states
-            .get(bci as usize)
-            .cloned()
-            .flatten()
-            .ok_or_else(|| analysis.error(bci, "not the start of an instruction reachable without `ret`"))?
+        states.get(bci as usize).cloned().flatten().ok_or_else(|| {
+            analysis.error(
+                bci,
+                "not the start of an instruction reachable without `ret`",
+            )
+        })?
     } else {
         analysis.linear_state_at(bci)?
     };
@@ -211,7 +216,9 @@ pub fn method_instruction_types(
     method: &MethodInfo,
 ) -> Result<Vec<InstructionTypes>, ClassFileError> {
     let analysis = MethodAnalysis::new(class, method)?;
-    let mut out = Vec::new();
+    let count = analysis.instruction_count()?;
+    analysis.check_budget(count)?;
+    let mut out = Vec::with_capacity(count);
     if analysis.uses_dataflow() {
         let states = analysis.dataflow()?;
         for item in bytecode::instructions(&analysis.code.code) {
@@ -243,12 +250,18 @@ pub fn method_instruction_types(
         }
         if let Some((offset, _)) = next_frame.peek() {
             if *offset < bci {
-                return Err(analysis.error(*offset, "StackMapTable frame not at an instruction boundary"));
+                return Err(analysis.error(
+                    *offset,
+                    "StackMapTable frame not at an instruction boundary",
+                ));
             }
         }
-        let current = state
-            .take()
-            .ok_or_else(|| analysis.error(bci, "code after an unconditional transfer has no StackMapTable frame"))?;
+        let current = state.take().ok_or_else(|| {
+            analysis.error(
+                bci,
+                "code after an unconditional transfer has no StackMapTable frame",
+            )
+        })?;
         let mut after = current.clone();
         let flow = analysis.step(&mut after, bci)?;
         out.push(InstructionTypes {
@@ -312,10 +325,18 @@ struct Flow {
 
 impl Flow {
     fn next() -> Flow {
-        Flow { falls_through: true, targets: Vec::new(), subroutine: None }
+        Flow {
+            falls_through: true,
+            targets: Vec::new(),
+            subroutine: None,
+        }
     }
     fn end() -> Flow {
-        Flow { falls_through: false, targets: Vec::new(), subroutine: None }
+        Flow {
+            falls_through: false,
+            targets: Vec::new(),
+            subroutine: None,
+        }
     }
 }
 
@@ -328,11 +349,21 @@ struct MethodAnalysis<'a> {
 
 impl<'a> MethodAnalysis<'a> {
     fn new(class: &'a ClassFile, method: &'a MethodInfo) -> Result<Self, ClassFileError> {
-        let label = format!("{}.{}{}", class.this_class(), method.name, method.descriptor);
-        let code = method
-            .code()
-            .ok_or_else(|| ClassFileError::NoCode { method: label.clone() })?;
-        Ok(MethodAnalysis { class, method, code, label })
+        let label = format!(
+            "{}.{}{}",
+            class.this_class(),
+            method.name,
+            method.descriptor
+        );
+        let code = method.code().ok_or_else(|| ClassFileError::NoCode {
+            method: label.clone(),
+        })?;
+        Ok(MethodAnalysis {
+            class,
+            method,
+            code,
+            label,
+        })
     }
 
     #[cold]
@@ -346,6 +377,27 @@ impl<'a> MethodAnalysis<'a> {
 
     fn max_locals(&self) -> usize {
         self.code.max_locals as usize
+    }
+
+    /// Refuses an analysis that would hold more than `MAX_TYPED_SLOTS` slot types.
+    fn check_budget(&self, states: usize) -> Result<(), ClassFileError> {
+        let per_state = self.max_locals() + self.code.max_stack as usize;
+        if states.saturating_mul(per_state) > MAX_TYPED_SLOTS {
+            return Err(self.error(
+                0,
+                format!("{states} states of {per_state} slots exceed the limit of {MAX_TYPED_SLOTS} slot types"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn instruction_count(&self) -> Result<usize, ClassFileError> {
+        let mut count = 0;
+        for item in bytecode::instructions(&self.code.code) {
+            item?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     fn initial_entries(&self) -> Result<Vec<VType>, ClassFileError> {
@@ -364,16 +416,28 @@ impl<'a> MethodAnalysis<'a> {
 
     fn initial_state(&self) -> Result<State, ClassFileError> {
         let locals = self.slots_from_entries(&self.initial_entries()?, 0, "method parameters")?;
-        Ok(State { locals, stack: Vec::new() })
+        Ok(State {
+            locals,
+            stack: Vec::new(),
+        })
     }
 
     /// Expands verification-type entries to slots and pads to max_locals.
-    fn slots_from_entries(&self, entries: &[VType], bci: u32, what: &str) -> Result<Vec<VType>, ClassFileError> {
+    fn slots_from_entries(
+        &self,
+        entries: &[VType],
+        bci: u32,
+        what: &str,
+    ) -> Result<Vec<VType>, ClassFileError> {
         let mut slots = expand(entries);
         if slots.len() > self.max_locals() {
             return Err(self.error(
                 bci,
-                format!("{what} take {} slots, max_locals is {}", slots.len(), self.max_locals()),
+                format!(
+                    "{what} take {} slots, max_locals is {}",
+                    slots.len(),
+                    self.max_locals()
+                ),
             ));
         }
         slots.resize(self.max_locals(), VType::Top);
@@ -396,13 +460,17 @@ impl<'a> MethodAnalysis<'a> {
         })
     }
 
-    fn verification_types(&self, infos: &[VerificationTypeInfo]) -> Result<Vec<VType>, ClassFileError> {
+    fn verification_types(
+        &self,
+        infos: &[VerificationTypeInfo],
+    ) -> Result<Vec<VType>, ClassFileError> {
         infos.iter().map(|i| self.verification_type(*i)).collect()
     }
 
     /// The StackMapTable as `(bci, state)`, states slot-indexed.
     fn declared_states(&self) -> Result<Vec<(u32, State)>, ClassFileError> {
         let frames = self.code.stack_map_frames()?;
+        self.check_budget(frames.len() + 1)?;
         let mut entries = self.initial_entries()?;
         let mut result = Vec::with_capacity(frames.len());
         let mut offset: Option<u32> = None;
@@ -417,11 +485,15 @@ impl<'a> MethodAnalysis<'a> {
             }
             let stack_entries = match &frame.kind {
                 StackMapFrameKind::Same => Vec::new(),
-                StackMapFrameKind::SameLocals1StackItem(item) => vec![self.verification_type(*item)?],
+                StackMapFrameKind::SameLocals1StackItem(item) => {
+                    vec![self.verification_type(*item)?]
+                }
                 StackMapFrameKind::Chop(k) => {
                     let k = *k as usize;
                     if k > entries.len() {
-                        return Err(self.error(bci, format!("chop {k} of {} locals", entries.len())));
+                        return Err(
+                            self.error(bci, format!("chop {k} of {} locals", entries.len()))
+                        );
                     }
                     entries.truncate(entries.len() - k);
                     Vec::new()
@@ -448,10 +520,14 @@ impl<'a> MethodAnalysis<'a> {
     /// Linear simulation from the nearest declared frame at or before `bci`.
     fn linear_state_at(&self, bci: u32) -> Result<State, ClassFileError> {
         if bci >= self.code.code_length() {
-            return Err(self.error(bci, format!("bci past code_length {}", self.code.code_length())));
+            return Err(self.error(
+                bci,
+                format!("bci past code_length {}", self.code.code_length()),
+            ));
         }
         let frames = self.declared_states()?;
-        let (mut position, mut state) = match frames.iter().rev().find(|(offset, _)| *offset <= bci) {
+        let (mut position, mut state) = match frames.iter().rev().find(|(offset, _)| *offset <= bci)
+        {
             Some((offset, state)) => (*offset, state.clone()),
             None => (0, self.initial_state()?),
         };
@@ -467,7 +543,9 @@ impl<'a> MethodAnalysis<'a> {
             if !flow.falls_through {
                 return Err(self.error(
                     bci,
-                    format!("no StackMapTable frame after the unconditional transfer at bci {position}"),
+                    format!(
+                        "no StackMapTable frame after the unconditional transfer at bci {position}"
+                    ),
                 ));
             }
             position += length as u32;
@@ -478,6 +556,7 @@ impl<'a> MethodAnalysis<'a> {
     /// Returns the state before each instruction, indexed by bci.
     fn dataflow(&self) -> Result<Vec<Option<State>>, ClassFileError> {
         let code = &self.code.code;
+        self.check_budget(self.instruction_count()?)?;
         let mut boundaries = vec![false; code.len()];
         for item in bytecode::instructions(code) {
             boundaries[item?.0 as usize] = true;
@@ -485,14 +564,19 @@ impl<'a> MethodAnalysis<'a> {
         let mut states: Vec<Option<State>> = vec![None; code.len()];
         let mut visits = vec![0usize; code.len()];
         let mut worklist = vec![0u32];
+        let mut queued = vec![false; code.len()];
+        queued[0] = true;
         states[0] = Some(self.initial_state()?);
         while let Some(bci) = worklist.pop() {
             let index = bci as usize;
+            queued[index] = false;
             visits[index] += 1;
             if visits[index] > MAX_DATAFLOW_VISITS_PER_INSTRUCTION {
                 return Err(self.error(bci, "data-flow analysis does not converge"));
             }
-            let before = states[index].clone().expect("worklist holds only reached bcis");
+            let before = states[index]
+                .clone()
+                .expect("worklist holds only reached bcis");
             let mut after = before.clone();
             let flow = self.step(&mut after, bci)?;
             let length = bytecode::instruction_length(code, index)? as u32;
@@ -512,7 +596,10 @@ impl<'a> MethodAnalysis<'a> {
                     for locals in [&before.locals, &after.locals] {
                         successors.push((
                             handler.handler_pc as u32,
-                            State { locals: locals.clone(), stack: vec![caught.clone()] },
+                            State {
+                                locals: locals.clone(),
+                                stack: vec![caught.clone()],
+                            },
                         ));
                     }
                 }
@@ -520,16 +607,21 @@ impl<'a> MethodAnalysis<'a> {
             for (target, incoming) in successors {
                 let slot = target as usize;
                 if slot >= code.len() || !boundaries[slot] {
-                    return Err(self.error(bci, format!("control flows to {target}, not an instruction")));
+                    return Err(self.error(
+                        bci,
+                        format!("control flows to {target}, not an instruction"),
+                    ));
                 }
                 let merged = match &states[slot] {
                     None => incoming,
-                    Some(existing) => merge_states(existing, &incoming)
-                        .ok_or_else(|| self.error(target, "operand stacks of different heights meet"))?,
+                    Some(existing) => merge_states(existing, &incoming).ok_or_else(|| {
+                        self.error(target, "operand stacks of different heights meet")
+                    })?,
                 };
                 if states[slot].as_ref() != Some(&merged) {
                     states[slot] = Some(merged);
-                    if !worklist.contains(&target) {
+                    if !queued[slot] {
+                        queued[slot] = true;
                         worklist.push(target);
                     }
                 }
@@ -549,11 +641,17 @@ impl<'a> MethodAnalysis<'a> {
     /// Turns a state at `bci` into the public form, with the pending call.
     fn finish(&self, state: State, bci: u32) -> Result<FrameTypes, ClassFileError> {
         let pending_call = self.pending_call(bci, state.stack.len())?;
-        Ok(FrameTypes { locals: state.locals, stack: state.stack, pending_call })
+        Ok(FrameTypes {
+            locals: state.locals,
+            stack: state.stack,
+            pending_call,
+        })
     }
 
     fn pending_call(&self, bci: u32, depth: usize) -> Result<Option<PendingCall>, ClassFileError> {
-        let ops = Operands { code: &self.code.code };
+        let ops = Operands {
+            code: &self.code.code,
+        };
         let opcode = ops.u8(bci as usize)?;
         if !bytecode::is_invoke(opcode) {
             return Ok(None);
@@ -571,13 +669,21 @@ impl<'a> MethodAnalysis<'a> {
                 bytecode::INVOKESTATIC => InvokeKind::Static,
                 _ => InvokeKind::Interface,
             };
-            (kind, Some(member.owner.to_owned()), member.name, member.descriptor)
+            (
+                kind,
+                Some(member.owner.to_owned()),
+                member.name,
+                member.descriptor,
+            )
         };
         let parsed = MethodDescriptor::parse(descriptor)?;
         let receiver = !matches!(kind, InvokeKind::Static | InvokeKind::Dynamic);
         let arg_slots = parsed.parameter_slots() + receiver as usize;
         if arg_slots > depth {
-            return Err(self.error(bci, format!("call takes {arg_slots} slots, stack has {depth}")));
+            return Err(self.error(
+                bci,
+                format!("call takes {arg_slots} slots, stack has {depth}"),
+            ));
         }
         Ok(Some(PendingCall {
             kind,
@@ -599,10 +705,16 @@ impl<'a> MethodAnalysis<'a> {
 
     /// Applies the instruction at `bci` to `state` (JVMS 6.5).
     fn step(&self, state: &mut State, bci: u32) -> Result<Flow, ClassFileError> {
-        let ops = Operands { code: &self.code.code };
+        let ops = Operands {
+            code: &self.code.code,
+        };
         let at = bci as usize;
         let opcode = ops.u8(at)?;
-        let mut frame = Machine { analysis: self, state, bci };
+        let mut frame = Machine {
+            analysis: self,
+            state,
+            bci,
+        };
         use VType::*;
         match opcode {
             bytecode::NOP => {}
@@ -712,12 +824,24 @@ impl<'a> MethodAnalysis<'a> {
                 };
                 frame.pop_slots(operands)?;
                 let target = self.branch_target(bci, ops.i16(at + 1)? as i32)?;
-                return Ok(Flow { falls_through: true, targets: vec![target], subroutine: None });
+                return Ok(Flow {
+                    falls_through: true,
+                    targets: vec![target],
+                    subroutine: None,
+                });
             }
             bytecode::GOTO | bytecode::GOTO_W => {
-                let offset = if opcode == bytecode::GOTO { ops.i16(at + 1)? as i32 } else { ops.i32(at + 1)? };
+                let offset = if opcode == bytecode::GOTO {
+                    ops.i16(at + 1)? as i32
+                } else {
+                    ops.i32(at + 1)?
+                };
                 let target = self.branch_target(bci, offset)?;
-                return Ok(Flow { falls_through: false, targets: vec![target], subroutine: None });
+                return Ok(Flow {
+                    falls_through: false,
+                    targets: vec![target],
+                    subroutine: None,
+                });
             }
             bytecode::JSR | bytecode::JSR_W => {
                 let (offset, length) = if opcode == bytecode::JSR {
@@ -727,7 +851,11 @@ impl<'a> MethodAnalysis<'a> {
                 };
                 let target = self.branch_target(bci, offset)?;
                 frame.push(ReturnAddress(bci + length))?;
-                return Ok(Flow { falls_through: false, targets: Vec::new(), subroutine: Some(target) });
+                return Ok(Flow {
+                    falls_through: false,
+                    targets: Vec::new(),
+                    subroutine: Some(target),
+                });
             }
             bytecode::RET => {
                 // The return target depends on which jsr entered the
@@ -756,7 +884,11 @@ impl<'a> MethodAnalysis<'a> {
                         targets.push(self.branch_target(bci, ops.i32(base + 12 + 8 * i)?)?);
                     }
                 }
-                return Ok(Flow { falls_through: false, targets, subroutine: None });
+                return Ok(Flow {
+                    falls_through: false,
+                    targets,
+                    subroutine: None,
+                });
             }
             bytecode::IRETURN..=bytecode::RETURN | bytecode::ATHROW => return Ok(Flow::end()),
             bytecode::GETSTATIC..=bytecode::PUTFIELD => {
@@ -785,7 +917,8 @@ impl<'a> MethodAnalysis<'a> {
                 if call.kind == InvokeKind::Special && call.name == "<init>" {
                     match receiver {
                         Some(UninitializedThis) => {
-                            frame.initialize(&UninitializedThis, self.class.this_class().to_owned());
+                            frame
+                                .initialize(&UninitializedThis, self.class.this_class().to_owned());
                         }
                         Some(Uninitialized(new_bci)) => {
                             let created = self.class_created_at(new_bci)?;
@@ -810,7 +943,9 @@ impl<'a> MethodAnalysis<'a> {
                     9 => "[S",
                     10 => "[I",
                     11 => "[J",
-                    other => return Err(self.error(bci, format!("newarray of unknown type {other}"))),
+                    other => {
+                        return Err(self.error(bci, format!("newarray of unknown type {other}")))
+                    }
                 };
                 frame.push(Reference(descriptor.to_owned()))?;
             }
@@ -846,7 +981,9 @@ impl<'a> MethodAnalysis<'a> {
                     54..=58 => frame.store(modified - 54, index)?,
                     bytecode::IINC => frame.check_local(index, &Integer)?,
                     bytecode::RET => return Ok(Flow::end()),
-                    other => return Err(self.error(bci, format!("wide cannot modify opcode {other}"))),
+                    other => {
+                        return Err(self.error(bci, format!("wide cannot modify opcode {other}")))
+                    }
                 }
             }
             bytecode::MULTIANEWARRAY => {
@@ -867,11 +1004,17 @@ impl<'a> MethodAnalysis<'a> {
 
     /// The class named by the `new` instruction at `new_bci`.
     fn class_created_at(&self, new_bci: u32) -> Result<String, ClassFileError> {
-        let ops = Operands { code: &self.code.code };
+        let ops = Operands {
+            code: &self.code.code,
+        };
         if ops.u8(new_bci as usize)? != bytecode::NEW {
             return Err(self.error(new_bci, "uninitialized type does not point at a `new`"));
         }
-        Ok(self.class.constant_pool.class_name(ops.u16(new_bci as usize + 1)?)?.to_owned())
+        Ok(self
+            .class
+            .constant_pool
+            .class_name(ops.u16(new_bci as usize + 1)?)?
+            .to_owned())
     }
 }
 
@@ -895,7 +1038,10 @@ impl Machine<'_, '_> {
             self.state.stack.push(VType::Top);
         }
         if self.state.stack.len() > self.analysis.code.max_stack as usize {
-            return Err(self.error(format!("operand stack exceeds max_stack {}", self.analysis.code.max_stack)));
+            return Err(self.error(format!(
+                "operand stack exceeds max_stack {}",
+                self.analysis.code.max_stack
+            )));
         }
         Ok(())
     }
@@ -911,7 +1057,11 @@ impl Machine<'_, '_> {
 
     /// Pops one value: a long or double takes its two slots.
     fn pop_value(&mut self) -> Result<VType, ClassFileError> {
-        let top = self.state.stack.pop().ok_or_else(|| self.error("pop from an empty stack"))?;
+        let top = self
+            .state
+            .stack
+            .pop()
+            .ok_or_else(|| self.error("pop from an empty stack"))?;
         if top != VType::Top {
             return Ok(top);
         }
@@ -962,13 +1112,13 @@ impl Machine<'_, '_> {
             2 => VType::Float,
             3 => VType::Double,
             _ => {
-                let value = self
-                    .state
-                    .locals
-                    .get(index)
-                    .cloned()
-                    .ok_or_else(|| self.error(format!("aload of local {index} beyond max_locals")))?;
-                if matches!(value, VType::Integer | VType::Float | VType::Long | VType::Double | VType::Top) {
+                let value = self.state.locals.get(index).cloned().ok_or_else(|| {
+                    self.error(format!("aload of local {index} beyond max_locals"))
+                })?;
+                if matches!(
+                    value,
+                    VType::Integer | VType::Float | VType::Long | VType::Double | VType::Top
+                ) {
                     return Err(self.error(format!("aload of local {index} holding {value:?}")));
                 }
                 value
@@ -998,7 +1148,10 @@ impl Machine<'_, '_> {
         };
         let value = if kind == 4 {
             let stored = self.pop_value()?;
-            if matches!(stored, VType::Integer | VType::Float | VType::Long | VType::Double) {
+            if matches!(
+                stored,
+                VType::Integer | VType::Float | VType::Long | VType::Double
+            ) {
                 return Err(self.error(format!("astore of {stored:?}")));
             }
             stored
@@ -1009,7 +1162,10 @@ impl Machine<'_, '_> {
         let size = value.size();
         let locals = &mut self.state.locals;
         if index + size > locals.len() {
-            return Err(self.analysis.error(self.bci, format!("store to local {index} beyond max_locals")));
+            return Err(self.analysis.error(
+                self.bci,
+                format!("store to local {index} beyond max_locals"),
+            ));
         }
         // Overwriting the second half of a long/double kills the whole value.
         if index > 0 && locals[index - 1].is_wide() {
@@ -1030,7 +1186,9 @@ impl Machine<'_, '_> {
     fn component_of(&self, array: &VType) -> Result<VType, ClassFileError> {
         match array {
             VType::Null => Ok(VType::Null),
-            VType::Reference(descriptor) if descriptor.starts_with("[L") || descriptor.starts_with("[[") => {
+            VType::Reference(descriptor)
+                if descriptor.starts_with("[L") || descriptor.starts_with("[[") =>
+            {
                 field_type(&descriptor[1..])
             }
             other => Err(self.error(format!("aaload from {other:?}"))),
@@ -1048,7 +1206,9 @@ impl Machine<'_, '_> {
             Constant::String { .. } => VType::Reference("java/lang/String".into()),
             Constant::Class { .. } => VType::Reference("java/lang/Class".into()),
             Constant::MethodType { .. } => VType::Reference("java/lang/invoke/MethodType".into()),
-            Constant::MethodHandle { .. } => VType::Reference("java/lang/invoke/MethodHandle".into()),
+            Constant::MethodHandle { .. } => {
+                VType::Reference("java/lang/invoke/MethodHandle".into())
+            }
             Constant::Dynamic { .. } => field_type(pool.dynamic_name_and_type(index)?.1)?,
             other => return Err(self.error(format!("ldc of a {other:?} constant"))),
         };
@@ -1058,7 +1218,12 @@ impl Machine<'_, '_> {
     /// After `<init>`: every copy of the uninitialized value becomes `class`.
     fn initialize(&mut self, uninitialized: &VType, class: String) {
         let initialized = VType::Reference(class);
-        for slot in self.state.locals.iter_mut().chain(self.state.stack.iter_mut()) {
+        for slot in self
+            .state
+            .locals
+            .iter_mut()
+            .chain(self.state.stack.iter_mut())
+        {
             if slot == uninitialized {
                 *slot = initialized.clone();
             }
@@ -1092,7 +1257,10 @@ fn merge_states(a: &State, b: &State) -> Option<State> {
         }
         merged
     };
-    Some(State { locals: merge_all(&a.locals, &b.locals), stack: merge_all(&a.stack, &b.stack) })
+    Some(State {
+        locals: merge_all(&a.locals, &b.locals),
+        stack: merge_all(&a.stack, &b.stack),
+    })
 }
 
 fn merge_types(a: &VType, b: &VType) -> VType {

@@ -14,3 +14,10 @@ pub const MAX_ARRAY_DIMENSIONS: usize = 255;
 /// analysis of old class files; the type lattice is finite, but a bound keeps
 /// a pathological method from running forever.
 pub const MAX_DATAFLOW_VISITS_PER_INSTRUCTION: usize = 64;
+
+/// Most slot types one analysis may hold at once (states × (max_locals +
+/// max_stack)): typing every instruction, or expanding every StackMapTable
+/// frame, of a method with 65535 locals would otherwise take gigabytes on a
+/// corrupt or hostile class. Real methods stay far below (java.base's
+/// largest need a few hundred thousand).
+pub const MAX_TYPED_SLOTS: usize = 1 << 22;

@@ -27,7 +27,11 @@ impl<'a> ByteReader<'a> {
         self.remaining() == 0
     }
 
-    pub(crate) fn take(&mut self, what: &'static str, len: usize) -> Result<&'a [u8], ClassFileError> {
+    pub(crate) fn take(
+        &mut self,
+        what: &'static str,
+        len: usize,
+    ) -> Result<&'a [u8], ClassFileError> {
         if len > self.remaining() {
             return Err(ClassFileError::Truncated {
                 what,

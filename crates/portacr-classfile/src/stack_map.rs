@@ -69,9 +69,15 @@ impl StackMapFrame {
                 ),
                 247 => {
                     let delta = reader.u16("offset_delta")?;
-                    (delta, StackMapFrameKind::SameLocals1StackItem(parse_type(&mut reader)?))
+                    (
+                        delta,
+                        StackMapFrameKind::SameLocals1StackItem(parse_type(&mut reader)?),
+                    )
                 }
-                248..=250 => (reader.u16("offset_delta")?, StackMapFrameKind::Chop(251 - frame_type)),
+                248..=250 => (
+                    reader.u16("offset_delta")?,
+                    StackMapFrameKind::Chop(251 - frame_type),
+                ),
                 251 => (reader.u16("offset_delta")?, StackMapFrameKind::Same),
                 252..=254 => {
                     let delta = reader.u16("offset_delta")?;

@@ -128,7 +128,12 @@ struct Compiled {
 }
 
 fn compile(release: &str) -> Compiled {
-    let dir = common::compile_fixture(&format!("fixture-{release}"), "Fixture", FIXTURE, &["--release", release]);
+    let dir = common::compile_fixture(
+        &format!("fixture-{release}"),
+        "Fixture",
+        FIXTURE,
+        &["--release", release],
+    );
     let read = |name: &str| ClassFile::parse(&std::fs::read(dir.join(name)).unwrap()).unwrap();
     Compiled {
         class: read("Fixture.class"),
@@ -181,7 +186,11 @@ fn marks(class: &ClassFile, method: &str, tag: &str) -> Vec<FrameTypes> {
         if ldc != bytecode::LDC {
             continue;
         }
-        let Constant::String { string_index } = class.constant_pool.get(code[ldc_bci as usize + 1] as u16).unwrap() else {
+        let Constant::String { string_index } = class
+            .constant_pool
+            .get(code[ldc_bci as usize + 1] as u16)
+            .unwrap()
+        else {
             continue;
         };
         if class.constant_pool.utf8(*string_index).unwrap() == tag {
@@ -206,24 +215,52 @@ fn for_each_release(check: impl Fn(&Compiled)) {
 fn loops_keep_loop_variables_and_chop_them_after() {
     for_each_release(|c| {
         let t = &marks(&c.class, "loops", "loop")[0];
-        assert_eq!(&t.locals[..5], &[VType::Integer, VType::Integer, VType::Integer, VType::Double, VType::Top]);
+        assert_eq!(
+            &t.locals[..5],
+            &[
+                VType::Integer,
+                VType::Integer,
+                VType::Integer,
+                VType::Double,
+                VType::Top
+            ]
+        );
         assert!(t.stack_without_call_arguments().is_empty());
         let after = &marks(&c.class, "loops", "after-loop")[0];
-        assert_eq!(&after.locals[..4], &[VType::Integer, VType::Integer, VType::Top, VType::Top]);
+        assert_eq!(
+            &after.locals[..4],
+            &[VType::Integer, VType::Integer, VType::Top, VType::Top]
+        );
         let w = &marks(&c.class, "loops", "while")[0];
-        assert_eq!(&w.locals[..3], &[VType::Integer, VType::Integer, VType::Integer]);
+        assert_eq!(
+            &w.locals[..3],
+            &[VType::Integer, VType::Integer, VType::Integer]
+        );
     });
 }
 
 #[test]
 fn switches_table_lookup_and_string() {
     for_each_release(|c| {
-        let m = c.class.methods().iter().find(|m| m.name() == "switches").unwrap();
-        let opcodes: Vec<u8> = instructions(&m.code().unwrap().code).map(|i| i.unwrap().1).collect();
-        assert!(opcodes.contains(&bytecode::TABLESWITCH) && opcodes.contains(&bytecode::LOOKUPSWITCH));
+        let m = c
+            .class
+            .methods()
+            .iter()
+            .find(|m| m.name() == "switches")
+            .unwrap();
+        let opcodes: Vec<u8> = instructions(&m.code().unwrap().code)
+            .map(|i| i.unwrap().1)
+            .collect();
+        assert!(
+            opcodes.contains(&bytecode::TABLESWITCH) && opcodes.contains(&bytecode::LOOKUPSWITCH)
+        );
         for tag in ["case0", "sparse", "string-case"] {
             let t = &marks(&c.class, "switches", tag)[0];
-            assert_eq!(&t.locals[..2], &[VType::Integer, r("java/lang/String")], "{tag}");
+            assert_eq!(
+                &t.locals[..2],
+                &[VType::Integer, r("java/lang/String")],
+                "{tag}"
+            );
             assert_eq!(t.stack.len(), 1, "{tag}");
         }
     });
@@ -245,38 +282,75 @@ fn try_catch_finally_types_the_exception_and_wide_locals() {
             ]
         );
         let tried = &marks(&c.class, "tryCatch", "in-try")[0];
-        assert_eq!(&tried.locals[..5], &[VType::Long, VType::Top, VType::Float, VType::Long, VType::Top]);
+        assert_eq!(
+            &tried.locals[..5],
+            &[
+                VType::Long,
+                VType::Top,
+                VType::Float,
+                VType::Long,
+                VType::Top
+            ]
+        );
         // javac copies the finally block onto each path; on the exceptional
         // one a local holds the Throwable being rethrown.
         let finals = marks(&c.class, "tryCatch", "in-finally");
-        assert!(finals.len() >= 3, "{} copies of the finally block", finals.len());
-        assert!(finals.iter().any(|t| t.locals.contains(&r("java/lang/Throwable"))));
+        assert!(
+            finals.len() >= 3,
+            "{} copies of the finally block",
+            finals.len()
+        );
+        assert!(finals
+            .iter()
+            .any(|t| t.locals.contains(&r("java/lang/Throwable"))));
     });
 }
 
 #[test]
 fn nested_new_is_uninitialized_on_the_stack_at_the_inner_call() {
     for_each_release(|c| {
-        let m = c.class.methods().iter().find(|m| m.name() == "nested").unwrap();
+        let m = c
+            .class
+            .methods()
+            .iter()
+            .find(|m| m.name() == "nested")
+            .unwrap();
         let code = &m.code().unwrap().code;
-        let new_bci = instructions(code).map(|i| i.unwrap()).find(|(_, op)| *op == bytecode::NEW).unwrap().0;
+        let new_bci = instructions(code)
+            .map(|i| i.unwrap())
+            .find(|(_, op)| *op == bytecode::NEW)
+            .unwrap()
+            .0;
         let (descriptor, bci) = invokes_of(&c.class, "nested", "f")[0].clone();
         let t = frame_types_at(&c.class, "nested", &descriptor, bci).unwrap();
         let u = VType::Uninitialized(new_bci);
         assert_eq!(t.stack, vec![u.clone(), u.clone(), VType::Integer]);
         assert_eq!(t.pending_call.as_ref().unwrap().arg_slots, 0);
-        assert_eq!(t.pending_call.as_ref().unwrap().returns, Some(VType::Integer));
+        assert_eq!(
+            t.pending_call.as_ref().unwrap().returns,
+            Some(VType::Integer)
+        );
         let (_, init) = invokes_of(&c.class, "nested", "<init>")[0].clone();
         let t = frame_types_at(&c.class, "nested", &descriptor, init).unwrap();
         assert_eq!(t.stack, vec![u.clone(), u, VType::Integer, VType::Integer]);
         let call = t.pending_call.unwrap();
-        assert_eq!((call.kind, call.owner.as_deref(), call.arg_slots), (InvokeKind::Special, Some("Fixture$Pair"), 3));
-        assert_eq!(t.stack.len() - call.arg_slots, 1, "the dup'ed new stays in the frame");
+        assert_eq!(
+            (call.kind, call.owner.as_deref(), call.arg_slots),
+            (InvokeKind::Special, Some("Fixture$Pair"), 3)
+        );
+        assert_eq!(
+            t.stack.len() - call.arg_slots,
+            1,
+            "the dup'ed new stays in the frame"
+        );
         // The nested class's own constructor starts with an uninitialized this.
         let init = c.pair.find_method("<init>", "(II)V").unwrap();
         assert_eq!(init.max_locals(), Some(3));
         let t = frame_types_at(&c.pair, "<init>", "(II)V", 0).unwrap();
-        assert_eq!(t.locals, vec![VType::UninitializedThis, VType::Integer, VType::Integer]);
+        assert_eq!(
+            t.locals,
+            vec![VType::UninitializedThis, VType::Integer, VType::Integer]
+        );
     });
 }
 
@@ -286,10 +360,24 @@ fn constructors_uninitialized_this_until_the_constructor_call() {
         let (descriptor, bci) = invokes_of(&c.class, "<init>", "helper")[0].clone();
         assert_eq!(descriptor, "(IJ)V");
         let t = frame_types_at(&c.class, "<init>", &descriptor, bci).unwrap();
-        assert_eq!(&t.locals[..4], &[VType::UninitializedThis, VType::Integer, VType::Long, VType::Top]);
+        assert_eq!(
+            &t.locals[..4],
+            &[
+                VType::UninitializedThis,
+                VType::Integer,
+                VType::Long,
+                VType::Top
+            ]
+        );
         assert_eq!(
             t.stack,
-            vec![VType::UninitializedThis, VType::Integer, VType::Long, VType::Top, VType::Integer]
+            vec![
+                VType::UninitializedThis,
+                VType::Integer,
+                VType::Long,
+                VType::Top,
+                VType::Integer
+            ]
         );
         let (_, init) = invokes_of(&c.class, "<init>", "<init>")[0].clone();
         let t = frame_types_at(&c.class, "<init>", &descriptor, init).unwrap();
@@ -310,7 +398,14 @@ fn longs_and_doubles_take_two_stack_slots_and_args_split() {
         let t = frame_types_at(&c.class, "longs", &descriptor, bci).unwrap();
         assert_eq!(
             t.stack,
-            vec![VType::Long, VType::Top, VType::Long, VType::Top, VType::Double, VType::Top]
+            vec![
+                VType::Long,
+                VType::Top,
+                VType::Long,
+                VType::Top,
+                VType::Double,
+                VType::Top
+            ]
         );
         assert_eq!(t.stack_without_call_arguments(), &[VType::Long, VType::Top]);
         assert_eq!(t.pending_call.as_ref().unwrap().returns, Some(VType::Long));
@@ -324,7 +419,12 @@ fn invokedynamic_and_interface_calls() {
         let (descriptor, bci) = invokes_of(&c.class, "lambdas", "applyAsInt")
             .into_iter()
             .find(|(d, b)| {
-                frame_types_at(&c.class, "lambdas", d, *b).unwrap().pending_call.unwrap().kind == InvokeKind::Dynamic
+                frame_types_at(&c.class, "lambdas", d, *b)
+                    .unwrap()
+                    .pending_call
+                    .unwrap()
+                    .kind
+                    == InvokeKind::Dynamic
             })
             .unwrap();
         let t = frame_types_at(&c.class, "lambdas", &descriptor, bci).unwrap();
@@ -333,14 +433,29 @@ fn invokedynamic_and_interface_calls() {
         assert_eq!(call.returns, Some(r("java/util/function/IntUnaryOperator")));
         let calls: Vec<_> = invokes_of(&c.class, "lambdas", "applyAsInt")
             .into_iter()
-            .map(|(d, b)| frame_types_at(&c.class, "lambdas", &d, b).unwrap().pending_call.unwrap())
+            .map(|(d, b)| {
+                frame_types_at(&c.class, "lambdas", &d, b)
+                    .unwrap()
+                    .pending_call
+                    .unwrap()
+            })
             .collect();
-        let interface = calls.iter().find(|c| c.kind == InvokeKind::Interface).unwrap();
+        let interface = calls
+            .iter()
+            .find(|c| c.kind == InvokeKind::Interface)
+            .unwrap();
         assert_eq!(interface.arg_slots, 2);
-        assert_eq!(interface.owner.as_deref(), Some("java/util/function/IntUnaryOperator"));
+        assert_eq!(
+            interface.owner.as_deref(),
+            Some("java/util/function/IntUnaryOperator")
+        );
         let (d, b) = invokes_of(&c.class, "lambdas", "length")[0].clone();
         let t = frame_types_at(&c.class, "lambdas", &d, b).unwrap();
-        assert_eq!(t.stack, vec![VType::Integer, r("java/lang/String")], "checkcast result");
+        assert_eq!(
+            t.stack,
+            vec![VType::Integer, r("java/lang/String")],
+            "checkcast result"
+        );
     });
 }
 
@@ -348,12 +463,23 @@ fn invokedynamic_and_interface_calls() {
 fn arrays_multianewarray_aaload_instanceof_checkcast() {
     for_each_release(|c| {
         let t = &marks(&c.class, "arrays", "arrays")[0];
-        assert_eq!(&t.locals[..4], &[VType::Integer, r("[[I"), r("[Ljava/lang/String;"), r("[J")]);
+        assert_eq!(
+            &t.locals[..4],
+            &[VType::Integer, r("[[I"), r("[Ljava/lang/String;"), r("[J")]
+        );
         let cast = &marks(&c.class, "arrays", "cast")[0];
-        assert!(cast.locals[5..].contains(&r("[Ljava/lang/String;")), "{:?}", cast.locals);
+        assert!(
+            cast.locals[5..].contains(&r("[Ljava/lang/String;")),
+            "{:?}",
+            cast.locals
+        );
         let (d, b) = invokes_of(&c.class, "arrays", "length")[0].clone();
         let t = frame_types_at(&c.class, "arrays", &d, b).unwrap();
-        assert_eq!(t.stack, vec![VType::Integer, r("java/lang/String")], "aaload of String[]");
+        assert_eq!(
+            t.stack,
+            vec![VType::Integer, r("java/lang/String")],
+            "aaload of String[]"
+        );
     });
 }
 
@@ -361,7 +487,10 @@ fn arrays_multianewarray_aaload_instanceof_checkcast() {
 fn monitors_and_constants() {
     for_each_release(|c| {
         let t = &marks(&c.class, "monitors", "sync")[0];
-        assert_eq!(&t.locals[..3], &[r("Fixture"), r("java/lang/Object"), r("java/lang/Object")]);
+        assert_eq!(
+            &t.locals[..3],
+            &[r("Fixture"), r("java/lang/Object"), r("java/lang/Object")]
+        );
         let t = &marks(&c.class, "constants", "constants")[0];
         assert_eq!(
             t.locals,
@@ -385,6 +514,12 @@ fn errors_name_the_method_and_bci() {
     assert_eq!(missing.to_string(), "method Fixture.nope()V not found");
     let (d, b) = invokes_of(&c.class, "longs", "g")[0].clone();
     let inside = frame_types_at(&c.class, "longs", &d, b + 1).unwrap_err();
-    assert!(inside.to_string().contains(&format!("at bci {}", b + 1)), "{inside}");
-    assert!(inside.to_string().contains("Fixture.longs(JD)J"), "{inside}");
+    assert!(
+        inside.to_string().contains(&format!("at bci {}", b + 1)),
+        "{inside}"
+    );
+    assert!(
+        inside.to_string().contains("Fixture.longs(JD)J"),
+        "{inside}"
+    );
 }

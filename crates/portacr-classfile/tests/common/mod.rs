@@ -24,11 +24,15 @@ pub fn jdk_tool(name: &str) -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("portacr-classfile").join(name)
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("portacr-classfile")
+        .join(name)
 }
 
 fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed: {}\n{}",
@@ -104,7 +108,10 @@ fn collect_classes(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
             collect_classes(root, &path, out);
         } else if path.extension().is_some_and(|e| e == "class") {
             let name = path.strip_prefix(root).unwrap().with_extension("");
-            out.push((name.to_string_lossy().into_owned(), std::fs::read(&path).unwrap()));
+            out.push((
+                name.to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            ));
         }
     }
 }
