@@ -359,6 +359,13 @@ impl Jvmti {
         })
     }
 
+    /// The calling thread, as a JNI local reference.
+    pub fn current_thread(&self) -> Result<jthread, JvmtiError> {
+        let mut thread: jthread = ptr::null_mut();
+        jvmti_call!(self, GetCurrentThread, &mut thread)?;
+        Ok(thread)
+    }
+
     /// JVMTI thread state bits (`JVMTI_THREAD_STATE_*`).
     pub fn thread_state(&self, thread: jthread) -> Result<u32, JvmtiError> {
         let mut state: jint = 0;

@@ -1,0 +1,271 @@
+//! The agent's process-wide state and what happens at load, VMInit,
+//! ClassFileLoadHook and VMDeath. `entry.rs` calls in here; nothing here
+//! sees a raw `extern` signature.
+
+use std::ffi::CStr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use jni::objects::{JClass, JObject};
+use jni::sys::{jobject, JavaVM};
+use jni::JNIEnv;
+
+use crate::capture::image_output::ImageOutput;
+use crate::class_bytes::ClassBytesCache;
+use crate::jvmti::{self, sys, Jvmti, JvmtiError};
+use crate::options::{AgentOptions, OptionsError};
+use crate::runtime_jar::ExtractedJar;
+use crate::{log_debug, log_error, log_info, platform};
+
+/// Everything the agent knows, created once in `Agent_OnLoad`.
+pub struct Agent {
+    pub jvmti: Jvmti,
+    pub options: AgentOptions,
+    /// Epoch ms when the agent loaded (`%b`, `Native.bootTimeMillis`).
+    pub boot_time_ms: i64,
+    /// Epoch ms of the last restore; the boot time in generation 1.
+    pub restore_time_ms: i64,
+    /// Generation of the next checkpoint: 1 until restore exists.
+    pub generation: u32,
+    pub class_bytes: ClassBytesCache,
+    /// Set once every method of `io.portacr.Native` is registered.
+    pub natives_registered: AtomicBool,
+    pub runtime_jar: Mutex<Option<ExtractedJar>>,
+    pub image: Mutex<ImageOutput>,
+}
+
+static AGENT: OnceLock<Agent> = OnceLock::new();
+
+/// The agent, once `Agent_OnLoad` has succeeded.
+pub fn agent() -> Option<&'static Agent> {
+    AGENT.get()
+}
+
+/// Why the agent refused to load. Printed as `portacr: error: <this>`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    #[error(transparent)]
+    Options(#[from] OptionsError),
+    #[error("agent option string is not valid UTF-8")]
+    OptionsEncoding,
+    #[error("restore is not implemented yet")]
+    RestoreNotImplemented,
+    #[error("cannot open log file {}: {source}", path.display())]
+    LogFile { path: PathBuf, source: std::io::Error },
+    #[error("cannot get a JVMTI environment (GetEnv returned {0}); is this a HotSpot JVM 17 or newer?")]
+    JvmtiEnv(i32),
+    #[error("{0}")]
+    Jvmti(#[from] JvmtiError),
+    #[error("this JVM lacks JVMTI capabilities portacr needs: {0}")]
+    MissingCapabilities(String),
+    #[error("cannot write the portacr runtime jar to {}: {source}", dir.display())]
+    RuntimeJar { dir: PathBuf, source: std::io::Error },
+    #[error("the agent is loaded twice")]
+    LoadedTwice,
+}
+
+/// `Agent_OnLoad`: options, JVMTI environment, capabilities, runtime jar on
+/// the boot class path, events.
+///
+/// # Safety
+/// `vm` must be the `JavaVM` pointer the JVM passed to `Agent_OnLoad`.
+pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), LoadError> {
+    let boot_time_ms = platform::now_millis();
+    let text = match options {
+        Some(c) => Some(c.to_str().map_err(|_| LoadError::OptionsEncoding)?),
+        None => None,
+    };
+    let options = AgentOptions::parse(text)?;
+    if options.restore_from.is_some() {
+        return Err(LoadError::RestoreNotImplemented);
+    }
+    crate::log::configure(options.log_level, options.log_file.as_deref())
+        .map_err(|source| LoadError::LogFile { path: options.log_file.clone().unwrap_or_default(), source })?;
+
+    // JVMTI 11 is the newest version every supported JDK (17..25) accepts.
+    // SAFETY: vm is the live JavaVM (caller's contract).
+    let jvmti = unsafe { Jvmti::from_vm(vm, sys::JVMTI_VERSION_11) }.map_err(LoadError::JvmtiEnv)?;
+    add_capabilities(&jvmti)?;
+
+    let tmp = std::env::temp_dir();
+    let jar = ExtractedJar::extract(&tmp).map_err(|source| LoadError::RuntimeJar { dir: tmp, source })?;
+    jvmti.add_to_bootstrap_class_loader_search(&jar.jar_path().to_string_lossy())?;
+    log_debug!("runtime jar {} on the boot class path", jar.jar_path().display());
+
+    let agent = Agent {
+        jvmti,
+        options,
+        boot_time_ms,
+        restore_time_ms: boot_time_ms,
+        generation: 1,
+        class_bytes: ClassBytesCache::new(),
+        natives_registered: AtomicBool::new(false),
+        runtime_jar: Mutex::new(Some(jar)),
+        image: Mutex::new(ImageOutput::default()),
+    };
+    if AGENT.set(agent).is_err() {
+        return Err(LoadError::LoadedTwice);
+    }
+    crate::entry::enable_events(&jvmti)?;
+    Ok(())
+}
+
+/// The capabilities portacr needs. Only ones that leave the JIT alone: no
+/// breakpoints, single step, field watches, frame pops or method entry/exit
+/// events, which would keep methods interpreted or deoptimize them.
+fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
+    let potential = jvmti.potential_capabilities()?;
+    let mut wanted = jvmti::no_capabilities();
+    wanted.set_can_access_local_variables(1);
+    wanted.set_can_get_owned_monitor_info(1);
+    wanted.set_can_get_owned_monitor_stack_depth_info(1);
+    wanted.set_can_get_bytecodes(1);
+    wanted.set_can_get_constant_pool(1);
+    wanted.set_can_get_line_numbers(1);
+    wanted.set_can_retransform_classes(1);
+    wanted.set_can_redefine_classes(1);
+    wanted.set_can_get_monitor_info(1);
+    wanted.set_can_suspend(1);
+    wanted.set_can_tag_objects(1);
+    wanted.set_can_generate_all_class_hook_events(1);
+    wanted.set_can_maintain_original_method_order(1);
+
+    let checks: [(&str, bool, bool); 13] = [
+        ("can_access_local_variables", wanted.can_access_local_variables() != 0, potential.can_access_local_variables() != 0),
+        ("can_get_owned_monitor_info", true, potential.can_get_owned_monitor_info() != 0),
+        ("can_get_owned_monitor_stack_depth_info", true, potential.can_get_owned_monitor_stack_depth_info() != 0),
+        ("can_get_bytecodes", true, potential.can_get_bytecodes() != 0),
+        ("can_get_constant_pool", true, potential.can_get_constant_pool() != 0),
+        ("can_get_line_numbers", true, potential.can_get_line_numbers() != 0),
+        ("can_retransform_classes", true, potential.can_retransform_classes() != 0),
+        ("can_redefine_classes", true, potential.can_redefine_classes() != 0),
+        ("can_get_monitor_info", true, potential.can_get_monitor_info() != 0),
+        ("can_suspend", true, potential.can_suspend() != 0),
+        ("can_tag_objects", true, potential.can_tag_objects() != 0),
+        ("can_generate_all_class_hook_events", true, potential.can_generate_all_class_hook_events() != 0),
+        ("can_maintain_original_method_order", true, potential.can_maintain_original_method_order() != 0),
+    ];
+    let missing: Vec<&str> = checks.iter().filter(|(_, want, have)| *want && !*have).map(|(name, _, _)| *name).collect();
+    if !missing.is_empty() {
+        return Err(LoadError::MissingCapabilities(missing.join(", ")));
+    }
+    jvmti.add_capabilities(&wanted)?;
+    Ok(())
+}
+
+/// VMInit: open `java.lang` and export `jdk.internal.misc` of `java.base` to
+/// the boot loader's unnamed module (where the runtime jar's classes live),
+/// and register the natives of `io.portacr.Native`. A failure leaves the
+/// application running with checkpoints reported as not configured.
+pub fn on_vm_init(env: &mut JNIEnv) {
+    let Some(agent) = agent() else { return };
+    match prepare_runtime(agent, env) {
+        Ok(()) => {
+            agent.natives_registered.store(true, Ordering::Release);
+            log_info!("agent ready (checkpointTo={})", agent.options.checkpoint_to.as_ref().map_or("<none>", |p| p.source()));
+        }
+        Err(e) => {
+            if env.exception_check().unwrap_or(false) {
+                let _ = env.exception_describe();
+                let _ = env.exception_clear();
+            }
+            log_error!("checkpoint/restore is not available: {e}");
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    #[error("JNI: {0}")]
+    Jni(#[from] jni::errors::Error),
+    #[error("{0}")]
+    Jvmti(#[from] JvmtiError),
+    #[error("cannot register native {0}")]
+    Register(String),
+}
+
+fn prepare_runtime(agent: &Agent, env: &mut JNIEnv) -> Result<(), InitError> {
+    let native_class = env.find_class("io/portacr/Native")?;
+    let boot_unnamed = module_of(env, &native_class)?;
+    let object_class = env.find_class("java/lang/Object")?;
+    let java_base = module_of(env, &object_class)?;
+    agent.jvmti.add_module_opens(java_base.as_raw(), c"java.lang", boot_unnamed.as_raw())?;
+    agent.jvmti.add_module_exports(java_base.as_raw(), c"jdk.internal.misc", boot_unnamed.as_raw())?;
+    crate::natives::register(env, &native_class)?;
+    Ok(())
+}
+
+fn module_of<'local>(env: &mut JNIEnv<'local>, class: &JClass) -> Result<JObject<'local>, jni::errors::Error> {
+    env.call_method(class, "getModule", "()Ljava/lang/Module;", &[])?.l()
+}
+
+/// VMDeath: remove the extracted runtime jar and any half-written image.
+pub fn on_vm_death() {
+    let Some(agent) = agent() else { return };
+    if let Some(jar) = agent.runtime_jar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        jar.remove();
+    }
+    agent.image.lock().unwrap_or_else(|p| p.into_inner()).abort();
+}
+
+/// ClassFileLoadHook: keep the bytes of classes that a class loader object
+/// defines. Boot classes (loader null) are skipped: their bytes are in the
+/// JDK. Redefinitions and retransformations are skipped too: the bytes that
+/// matter are those the class was first defined from (its digest), and our
+/// own retransformations at restore must not replace them. The class is
+/// never modified.
+pub fn on_class_file_load(loader: jobject, name: Option<&CStr>, bytes: &[u8], redefining: bool) {
+    if loader.is_null() || redefining {
+        return;
+    }
+    let Some(agent) = agent() else { return };
+    let Some(name) = name else {
+        // Lookup.defineClass and ClassLoader.defineClass(null, ...) may pass
+        // no name; take it from the class file.
+        match portacr_classfile::ClassFile::parse(bytes) {
+            Ok(class) => return record_class(agent, loader, class.this_class(), bytes),
+            Err(e) => {
+                log_debug!("class without a name not recorded: {e}");
+                return;
+            }
+        }
+    };
+    let name = jvmti::decode_modified_utf8(name.to_bytes());
+    record_class(agent, loader, &name, bytes);
+}
+
+fn record_class(agent: &Agent, loader: jobject, name: &str, bytes: &[u8]) {
+    match loader_tag(agent, loader, true) {
+        Ok(Some(tag)) => agent.class_bytes.insert(tag, name, bytes),
+        Ok(None) => {}
+        Err(e) => log_debug!("class {name} not recorded: {e}"),
+    }
+}
+
+/// The tag naming a loader in the class-bytes cache; with `assign`, a fresh
+/// tag is put on a loader that has none.
+pub fn loader_tag(agent: &Agent, loader: jobject, assign: bool) -> Result<Option<i64>, JvmtiError> {
+    if loader.is_null() {
+        return Ok(None);
+    }
+    let tag = agent.jvmti.tag(loader)?;
+    if tag != 0 {
+        return Ok(Some(tag));
+    }
+    if !assign {
+        return Ok(None);
+    }
+    // Two threads may meet the same new loader at once (parallel-capable
+    // loaders); serialize the slow path so that exactly one tag is set.
+    let _guard = agent.class_bytes.tagging_lock();
+    let tag = agent.jvmti.tag(loader)?;
+    if tag != 0 {
+        return Ok(Some(tag));
+    }
+    let fresh = agent.class_bytes.new_loader_tag();
+    agent.jvmti.set_tag(loader, fresh)?;
+    Ok(Some(fresh))
+}
