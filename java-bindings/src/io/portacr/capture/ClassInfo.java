@@ -23,6 +23,8 @@ final class ClassInfo {
     static final byte K_INT = 4;    // I F (float as raw bits)
     static final byte K_LONG = 8;   // J D (double as raw bits)
     static final byte K_REF = 'L';  // L [
+    /** A reference field written as null and not followed (ClassTable.isCutField). */
+    static final byte K_CUT = 'N';
 
     final Class<?> type;
     final int handling;

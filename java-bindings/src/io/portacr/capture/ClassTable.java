@@ -165,12 +165,34 @@ final class ClassTable {
         int at = inherited;
         for (int i = 0; i < ci.fieldNames.length; i++) {
             if ((ci.fieldFlags[i] & Modifier.STATIC) != 0) continue;
-            ci.layoutKinds[at] = ClassInfo.kindOf(ci.fieldDescriptors[i]);
+            byte kind = ClassInfo.kindOf(ci.fieldDescriptors[i]);
+            if (kind == ClassInfo.K_REF && isCutField(c, ci.fieldNames[i])) kind = ClassInfo.K_CUT;
+            ci.layoutKinds[at] = kind;
             ci.layoutOffsets[at] = InternalUnsafe.objectFieldOffset(c, ci.fieldNames[i]);
             ci.layoutNames[at] = ci.fieldNames[i];
             ci.layoutOwners[at] = simple;
             at++;
         }
+    }
+
+    /**
+     * Reference fields that are bookkeeping of this JVM's memory management, written as null
+     * and not followed:
+     * <ul>
+     *   <li>{@code java.lang.ref.Reference.discovered}: owned by the garbage collector.</li>
+     *   <li>the fields {@code jdk.internal.ref.PhantomCleanable} declares ({@code prev},
+     *       {@code next}, {@code list} on JDK 17; {@code list}, {@code node} on 25): they link
+     *       every cleanable of a Cleaner into one list, so following them from any object with
+     *       a Cleaner registration (an Inflater, a file stream) would reach every other
+     *       registration in the process — open files of the JDK included — while the
+     *       Common-Cleaner thread keeps changing that list. Restore registers a restored
+     *       cleanable with the target's Cleaner again.</li>
+     * </ul>
+     */
+    static boolean isCutField(Class<?> declaringClass, String field) {
+        String c = declaringClass.getName();
+        if (c.equals("java.lang.ref.Reference")) return field.equals("discovered");
+        return c.equals("jdk.internal.ref.PhantomCleanable");
     }
 
     static int primitiveSize(Class<?> p) {

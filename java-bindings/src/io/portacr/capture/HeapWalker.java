@@ -225,6 +225,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                         case ClassInfo.K_INT: out.u32(InternalUnsafe.getInt(o, at)); break;
                         case ClassInfo.K_LONG: out.u64(InternalUnsafe.getLong(o, at)); break;
                         case ClassInfo.K_BYTE: out.u8(InternalUnsafe.getByte(o, at)); break;
+                        case ClassInfo.K_CUT: out.u32(0); break;
                         default: out.u16(InternalUnsafe.getShort(o, at)); break;
                     }
                 }

@@ -1,0 +1,165 @@
+package io.portacr;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Field;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * TEST-ONLY stand-in for the agent's io.portacr.Native (spec/contracts.md §9), in pure Java,
+ * put first on -Xbootclasspath/a by capture-test/run.sh. It is never part of the product.
+ *
+ * - loadedClasses: java.lang.instrument (the test's -javaagent sets {@link #instrumentation}).
+ * - declaredFields: reflection order (JVMTI GetClassFields order in the real agent).
+ * - classStatus: jdk.internal.misc.Unsafe.shouldBeInitialized tells initialized classes.
+ * - frameTypes: answers registered by the test ({@link #FRAME_TYPES}), else null.
+ * - begin/section*: writes DIR/section-<kind>.bin; with -Dportacr.test.discard=true only counts bytes.
+ */
+public final class Native {
+    private Native() {}
+
+    public static volatile Instrumentation instrumentation;
+    /** "binary.Class.method(descriptor)" → "L:..|S:..|C:n". */
+    public static final Map<String, String> FRAME_TYPES = new ConcurrentHashMap<>();
+    public static volatile String otherThreads;
+    public static volatile int aborts;
+    public static volatile int commits;
+    public static volatile long bytesWritten;
+    public static volatile long rematerializeCalls;
+
+    private static File dir;
+    private static FileOutputStream section;
+    private static boolean discard;
+
+    public static boolean isConfigured() { return true; }
+    public static boolean keepRunning() { return true; }
+    public static int generation() { return 1; }
+    public static long bootTimeMillis() { return 1_700_000_000_000L; }
+    public static long restoreTimeMillis() { return 1_700_000_000_000L; }
+    public static long cpuFeatures() { return 0x1234L; }
+
+    public static void log(int level, String message) {
+        if (Boolean.getBoolean("portacr.test.log")) System.err.println("[native log " + level + "] " + message);
+    }
+
+    public static String otherThreadsError() { return otherThreads; }
+
+    public static void rematerializeFrames() { rematerializeCalls++; }
+
+    public static Class<?>[] loadedClasses() {
+        if (instrumentation == null) throw new IllegalStateException("test agent not loaded (-javaagent)");
+        return instrumentation.getAllLoadedClasses();
+    }
+
+    public static Object[] declaredFields(Class<?> c) {
+        Field[] fs = c.getDeclaredFields();
+        String[] names = new String[fs.length];
+        String[] descs = new String[fs.length];
+        int[] flags = new int[fs.length];
+        for (int i = 0; i < fs.length; i++) {
+            names[i] = fs[i].getName();
+            descs[i] = fs[i].getType().descriptorString();
+            flags[i] = fs[i].getModifiers();
+        }
+        return new Object[] {names, descs, flags};
+    }
+
+    private static final Object UNSAFE;
+    private static final java.lang.reflect.Method SHOULD_BE_INITIALIZED;
+    static {
+        try {
+            Class<?> u = Class.forName("jdk.internal.misc.Unsafe");
+            UNSAFE = u.getMethod("getUnsafe").invoke(null);
+            SHOULD_BE_INITIALIZED = u.getMethod("shouldBeInitialized", Class.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    public static int classStatus(Class<?> c) {
+        if (c.isArray()) return 16;
+        try {
+            boolean pending = (boolean) SHOULD_BE_INITIALIZED.invoke(UNSAFE, c);
+            return 1 | 2 | (pending ? 0 : 4);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static int classModifiers(Class<?> c) { return c.getModifiers(); }
+
+    public static byte[] classDigest(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        if (l == null || c.isHidden()) return null;
+        try (InputStream in = l.getResourceAsStream(c.getName().replace('.', '/') + ".class")) {
+            if (in == null) return null;
+            return MessageDigest.getInstance("SHA-256").digest(in.readAllBytes());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    public static String frameTypes(Class<?> c, String methodName, String methodDescriptor, int bci) {
+        return FRAME_TYPES.get(c.getName() + "." + methodName + methodDescriptor);
+    }
+
+    public static String begin(long checkpointTimeMillis, String uuid, long maxHeapBytes) {
+        discard = Boolean.getBoolean("portacr.test.discard");
+        bytesWritten = 0;
+        if (discard) return null;
+        String base = System.getProperty("portacr.test.out");
+        if (base == null) return "portacr.test.out not set";
+        dir = new File(base);
+        dir.mkdirs();
+        for (File f : dir.listFiles()) f.delete();
+        return null;
+    }
+
+    public static void sectionBegin(int kind) {
+        if (discard) return;
+        try {
+            section = new FileOutputStream(new File(dir, "section-" + kind + ".bin"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e.toString());
+        }
+    }
+
+    public static void sectionWrite(byte[] buf, int off, int len) {
+        bytesWritten += len;
+        if (discard) return;
+        try {
+            section.write(buf, off, len);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.toString());
+        }
+    }
+
+    public static void sectionEnd() {
+        if (discard) return;
+        try {
+            section.close();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.toString());
+        }
+        section = null;
+    }
+
+    public static String commit() {
+        commits++;
+        return discard ? "(discarded)" : dir.getPath();
+    }
+
+    public static void abort() {
+        aborts++;
+        if (section != null) {
+            try { section.close(); } catch (IOException ignored) { }
+            section = null;
+        }
+        if (dir != null && dir.listFiles() != null) for (File f : dir.listFiles()) f.delete();
+    }
+}
