@@ -30,6 +30,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 find "$here/src" -name '*.java' > "$work/sources"
 "$javac" --release 17 -encoding UTF-8 -nowarn -d "$work/classes" @"$work/sources"
+# The compile-time stub of the JDK's sun.management.spi (see
+# src/jdk/crac/management/compile-stubs) is not part of the API.
+rm -rf "$work/classes/sun"
 mkdir -p "$(dirname "$out")"
 rm -f "$out"
 "$jar" --create --file "$out" -C "$work/classes" .

@@ -53,6 +53,16 @@ grep -q "unflushed tail" "$work/exit.out" || fail "exit-after-checkpoint: System
 if grep -q "SHOULD NOT" "$work/exit.out"; then fail "exit-after-checkpoint: ran code it must not"; fi
 if [ $status -eq $before ]; then echo "PASS exit-after-checkpoint"; fi
 
+step "CRaCMXBean as a platform MXBean (service file + export, as the agent provides them)"
+mkdir -p "$work/services/META-INF/services"
+echo jdk.crac.management.CRaCPlatformProvider > "$work/services/META-INF/services/sun.management.spi.PlatformMBeanProvider"
+"$java" "-Xbootclasspath/a:$work/support:$work/runtime:$work/services" \
+    --add-exports java.management/sun.management.spi=ALL-UNNAMED \
+    -cp "$work/tests" PlatformMXBeanTest || fail "PlatformMXBeanTest (exit $?)"
+"$java" "-Xbootclasspath/a:$work/support:$work/runtime:$work/services" \
+    --add-exports java.management/sun.management.spi=ALL-UNNAMED \
+    -cp "$work/tests" SemanticsTest > "$work/sem2.out" || { cat "$work/sem2.out"; fail "SemanticsTest with the platform provider (exit $?)"; }
+
 step "no agent: natives unregistered"
 "$java" "-Xbootclasspath/a:$work/runtime" -cp "$work/tests" NotConfiguredTest || fail "NotConfiguredTest on boot class path (exit $?)"
 "$java" "-Xbootclasspath/a:$work/runtime" -cp "$work/tests" FacadeTest not-configured || fail "FacadeTest not-configured (exit $?)"

@@ -16,6 +16,8 @@ import javax.management.ObjectName;
 final class CRaCMXBeanImpl implements CRaCMXBean {
     private static final Object LOCK = new Object();
     private static CRaCMXBeanImpl instance;
+    private static final java.util.concurrent.atomic.AtomicBoolean REGISTERED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ObjectName name;
 
@@ -23,21 +25,30 @@ final class CRaCMXBeanImpl implements CRaCMXBean {
         this.name = name;
     }
 
-    static CRaCMXBean instance() {
+    /** The bean, not registered anywhere: for the platform provider, whose caller registers it. */
+    static CRaCMXBeanImpl bean() {
         synchronized (LOCK) {
             if (instance == null) {
-                ObjectName name;
                 try {
-                    name = new ObjectName(OBJECT_NAME);
+                    instance = new CRaCMXBeanImpl(new ObjectName(OBJECT_NAME));
                 } catch (MalformedObjectNameException e) {
                     throw new AssertionError(OBJECT_NAME, e);
                 }
-                CRaCMXBeanImpl bean = new CRaCMXBeanImpl(name);
-                register(bean);
-                instance = bean;
             }
             return instance;
         }
+    }
+
+    /** The bean, registered with the platform MBean server on the first call. */
+    static CRaCMXBean instance() {
+        CRaCMXBeanImpl bean = bean();
+        // Not under LOCK: creating the platform MBean server may call back into
+        // bean() (CRaCPlatformProvider) from another thread that holds
+        // ManagementFactory's own lock.
+        if (REGISTERED.compareAndSet(false, true)) {
+            register(bean);
+        }
+        return bean;
     }
 
     /**
@@ -50,7 +61,8 @@ final class CRaCMXBeanImpl implements CRaCMXBean {
         try {
             server.registerMBean(bean, bean.name);
         } catch (InstanceAlreadyExistsException e) {
-            // A CRaC JDK (or a restored copy of this bean) already serves the name.
+            // Registered already by the platform MBean server through
+            // CRaCPlatformProvider, or a CRaC JDK serves the name.
         } catch (JMException e) {
             io.portacr.Checkpoints.log(2, "portacr: cannot register " + OBJECT_NAME + ": " + e);
         }
