@@ -224,6 +224,11 @@ impl Jvm {
                 argv.push(format!("-agentpath:{}={options}", agent.display()));
             }
         }
+        // A crashing JVM writes hs_err_pid*.log into its working directory
+        // (tests/ under cargo test): keep the reports with the other outputs.
+        let crash_dir = e2e_dir().join("hs_err");
+        let _ = std::fs::create_dir_all(&crash_dir);
+        argv.push(format!("-XX:ErrorFile={}/hs_err_pid%p.log", crash_dir.display()));
         argv.extend(self.vm_options.iter().cloned());
         argv.push("-cp".into());
         argv.push(class_path.into());
