@@ -299,13 +299,13 @@ fn overhead_without_checkpoint() {
     for java in [jdk17(), jdk25()] {
         let mut best_without = u64::MAX;
         let mut best_with = u64::MAX;
-        for _ in 0..5 {
+        for _ in 0..3 {
             for with_agent in [false, true] {
                 let mut args = Vec::new();
                 if with_agent {
                     args.push(agent_arg("checkpointTo=/tmp/portacr-overhead-%p"));
                 }
-                args.extend(["-cp".into(), classes.display().to_string(), "CpuLoop".into(), "8".into()]);
+                args.extend(["-cp".into(), classes.display().to_string(), "CpuLoop".into(), "6".into()]);
                 let output = run_java(&java, &args);
                 assert!(output.status.success(), "{}", stderr(&output));
                 let ms: u64 = stdout(&output).trim().strip_prefix("best_ms=").unwrap().split(' ').next().unwrap().parse().unwrap();
