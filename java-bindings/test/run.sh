@@ -6,9 +6,10 @@
 #
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 java-bindings/test/run.sh
 #
-# Exits non-zero if any check fails. With the real agent (mode b) run
-# SemanticsTest and `FacadeTest any` with
-# -agentpath:libportacr.so=checkpointTo=DIR,keepRunning=true instead.
+# Exits non-zero if any check fails. With PORTACR_AGENT=/path/libportacr.so it
+# also runs mode b: SemanticsTest and `FacadeTest any` under the real agent
+# (checkpointTo=a temporary directory, keepRunning=true); the fake-only checks
+# are skipped there.
 set -u
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 java="$JAVA_HOME/bin/java"
@@ -72,6 +73,13 @@ JAVA_HOME="$JAVA_HOME" "$bindings/build-api-jar.sh" "$work/api/portacr-crac-api.
 "$javac" --release 17 -encoding UTF-8 -cp "$work/api/portacr-crac-api.jar" -d "$work/apitests" "$here/semantics/NotConfiguredTest.java" \
     || fail "NotConfiguredTest does not compile against the API jar alone"
 "$java" -cp "$work/api/portacr-crac-api.jar:$work/apitests" NotConfiguredTest || fail "NotConfiguredTest with the API jar (exit $?)"
+
+if [ -n "${PORTACR_AGENT:-}" ]; then
+    step "mode b: real agent $PORTACR_AGENT"
+    agent="-agentpath:$PORTACR_AGENT=checkpointTo=$work/images/%g,keepRunning=true"
+    "$java" "$agent" -cp "$work/tests" SemanticsTest || fail "SemanticsTest under the agent (exit $?)"
+    "$java" "$agent" -cp "$work/tests" FacadeTest any || fail "FacadeTest under the agent (exit $?)"
+fi
 
 if [ $status -eq 0 ]; then
     echo "ALL PASSED ($JAVA_HOME)"

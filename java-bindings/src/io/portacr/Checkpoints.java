@@ -85,7 +85,7 @@ public final class Checkpoints {
         if (failure == null) {
             failure = writeImage(global.checkpointedResources());
         } else {
-            log(3, "portacr: checkpoint cancelled: " + failure.getSuppressed().length
+            log(3, "checkpoint cancelled: " + failure.getSuppressed().length
                     + " resource(s) failed in beforeCheckpoint");
         }
         afterCheckpoint(global, failure);
@@ -113,7 +113,7 @@ public final class Checkpoints {
             // continues all the same, it only gets no image.
             return captureFailed(String.valueOf(e), e);
         }
-        log(3, "portacr: image written to " + dir);
+        log(3, "image written to " + dir);
         if (!keepRunning()) {
             // As CRaC: the checkpointed process ends here, status 0, no shutdown
             // hooks (they would run again, or twice, in the restored process).
@@ -125,7 +125,7 @@ public final class Checkpoints {
     }
 
     private static CheckpointException captureFailed(String line, Throwable cause) {
-        log(1, "portacr: checkpoint failed: " + line);
+        log(1, "checkpoint failed: " + line);
         CheckpointException e = new CheckpointException("portacr: checkpoint failed: " + line);
         e.addSuppressed(cause);
         return e;
@@ -204,17 +204,18 @@ public final class Checkpoints {
     }
 
     /**
-     * Logs through the agent; without the agent, errors and warnings go to stderr.
+     * Logs through the agent, which adds the "portacr: LEVEL: " prefix;
+     * without the agent, errors and warnings go to stderr with that prefix.
      *
      * @param level   1 error, 2 warn, 3 info, 4 debug, 5 trace
-     * @param message one line
+     * @param message one line, without prefix
      */
     public static void log(int level, String message) {
         try {
             Native.log(level, message);
         } catch (UnsatisfiedLinkError | IllegalStateException e) {
             if (level <= 2) {
-                System.err.println(message);
+                System.err.println((level == 1 ? "portacr: error: " : "portacr: warn: ") + message);
             }
         }
     }

@@ -64,7 +64,7 @@ final class CRaCMXBeanImpl implements CRaCMXBean {
             // Registered already by the platform MBean server through
             // CRaCPlatformProvider, or a CRaC JDK serves the name.
         } catch (JMException e) {
-            io.portacr.Checkpoints.log(2, "portacr: cannot register " + OBJECT_NAME + ": " + e);
+            io.portacr.Checkpoints.log(2, "cannot register " + OBJECT_NAME + ": " + e);
         }
     }
 
