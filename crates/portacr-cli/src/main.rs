@@ -58,6 +58,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::DumpInfo { image, json } => {
             let img = open(&image)?;
+            // dump-info shows values by following references; an image whose
+            // cross-references are broken would show nonsense, so it is refused
+            // with the first problem (verify lists them all).
+            let report = verify(&img);
+            if let Some(first) = report.problems.first() {
+                let more = report.problems.len() - 1;
+                if more == 0 {
+                    anyhow::bail!("{first}");
+                }
+                anyhow::bail!("{first} (and {more} more problems: run portacr verify)");
+            }
             let out = if json {
                 let mut s = serde_json::to_string_pretty(&dump::json(&img)?).context("JSON encoding")?;
                 s.push('\n');
