@@ -93,13 +93,15 @@ pub fn app_classes(name: &str) -> PathBuf {
     if let Some(dir) = done.get(name) {
         return dir.clone();
     }
-    let dir = compile_app(name);
+    let dir = compile_sources(name, &repo_root().join("tests/apps").join(name));
     done.insert(name.to_string(), dir.clone());
     dir
 }
 
-fn compile_app(name: &str) -> PathBuf {
-    let source_dir = repo_root().join("tests/apps").join(name);
+/// The class directory of the Java sources under `source_dir` (any directory:
+/// the benchmarks keep theirs in `benches/apps/`), compiled and cached as
+/// [`app_classes`] does; `name` names the cache entry.
+pub fn compile_sources(name: &str, source_dir: &Path) -> PathBuf {
     let mut sources = Vec::new();
     collect_files(&source_dir, &mut |p| p.extension().is_some_and(|e| e == "java"), &mut sources);
     if sources.is_empty() {
@@ -136,7 +138,7 @@ fn compile_app(name: &str) -> PathBuf {
     let run = process::run(command, COMPILE_TIMEOUT);
     if !run.success() {
         let _ = std::fs::remove_dir_all(&tmp);
-        panic!("compiling tests/apps/{name} failed\n{}", run.report());
+        panic!("compiling {} failed\n{}", source_dir.display(), run.report());
     }
     publish(&tmp, &classes);
     classes

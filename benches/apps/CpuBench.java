@@ -1,0 +1,41 @@
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * CPU-bound workload for the agent-overhead benchmark: sieve, sorting, hashing
+ * and string building, repeated a fixed number of rounds. Prints the elapsed
+ * milliseconds of the measured rounds (after warm-up) as `cpu_ms=N`.
+ */
+public class CpuBench {
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        long sink = 0;
+        for (int r = 0; r < 10; r++) sink += round(r);           // warm-up: let C2 compile
+        long t0 = System.nanoTime();
+        for (int r = 0; r < rounds; r++) sink += round(r);
+        long t1 = System.nanoTime();
+        System.out.println("cpu_ms=" + (t1 - t0) / 1_000_000);
+        System.out.println("sink=" + sink);
+    }
+
+    static long round(int r) {
+        long acc = 0;
+        boolean[] composite = new boolean[2_000_000];
+        for (int i = 2; (long) i * i < composite.length; i++)
+            if (!composite[i]) for (int j = i * i; j < composite.length; j += i) composite[j] = true;
+        for (int i = 2; i < composite.length; i++) if (!composite[i]) acc += i;
+        int[] data = new int[400_000];
+        long seed = r * 6364136223846793005L + 1442695040888963407L;
+        for (int i = 0; i < data.length; i++) { seed = seed * 6364136223846793005L + 1; data[i] = (int) (seed >>> 33); }
+        Arrays.sort(data);
+        acc += data[data.length / 2];
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 200_000; i++) counts.merge(data[i] & 0xffff, 1, Integer::sum);
+        acc += counts.size();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) sb.append(i % 97).append(',');
+        acc += sb.toString().hashCode();
+        return acc;
+    }
+}

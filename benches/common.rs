@@ -1,0 +1,32 @@
+//! Shared by the end-to-end benchmark drivers.
+#![allow(dead_code)] // each driver uses part of it
+
+use std::collections::HashMap;
+
+/// `key=value` lines printed by a benchmark program.
+pub fn figures(stdout: &str) -> HashMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+pub fn number(figures: &HashMap<String, String>, key: &str, context: &str) -> f64 {
+    figures
+        .get(key)
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("{context}: no figure {key:?} in the program's output"))
+}
+
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+pub const MB: f64 = 1024.0 * 1024.0;
