@@ -4,25 +4,139 @@
 //! The Java runtime encodes every section payload (contracts §7); this only
 //! frames them through `portacr_image`'s writer into a temporary file in
 //! the image directory, which `commit` fsyncs and renames to `image.pcr`.
-//! Compression runs on the calling thread, inside `sectionWrite`.
+//!
+//! Compression and file writes run on a background thread, fed through a
+//! bounded channel of 1 MiB batches, so the Java heap walk continues while
+//! the previous bytes are compressed. Measured on a 2-core machine, 2.2 M
+//! objects (128 MB of payload, zstd level 1): compressing and writing took
+//! ~300 ms of a ~1280 ms checkpoint when done inline. Out-of-order calls are
+//! refused at once; I/O errors of the writer thread are reported by the next
+//! call (or by `commit`).
 
 use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use portacr_image::layout::SECTION_FLAG_OPTIONAL;
 use portacr_image::writer::{PendingImage, WriterOptions};
 use portacr_image::SectionKind;
 
 use super::CaptureError;
-use crate::log_warn;
 use crate::path_pattern::{PathPattern, PatternContext};
+use crate::{log_info, log_warn};
+
+/// Payload bytes gathered before they are handed to the writer thread.
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches in flight; bounds the memory the writer thread may lag behind.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+enum WriterCommand {
+    Begin(SectionKind, u32),
+    Write(Vec<u8>),
+    End,
+    Commit,
+}
+
+/// What the writer thread reports when it ends.
+struct WriterOutcome {
+    /// `Some(final path)` after a commit; `None` when aborted.
+    result: Result<Option<PathBuf>, String>,
+    busy: Duration,
+}
+
+/// The writer thread of one image.
+struct ImageWorker {
+    commands: SyncSender<WriterCommand>,
+    handle: JoinHandle<WriterOutcome>,
+    /// The first error of the writer thread, for the next caller to see.
+    error: Arc<Mutex<Option<String>>>,
+}
+
+impl ImageWorker {
+    fn start(pending: PendingImage) -> Result<ImageWorker, CaptureError> {
+        let (commands, receiver) = sync_channel(BATCHES_IN_FLIGHT);
+        let error = Arc::new(Mutex::new(None));
+        let thread_error = Arc::clone(&error);
+        let handle = std::thread::Builder::new()
+            .name("portacr-image-writer".into())
+            .spawn(move || run_writer(pending, receiver, thread_error))
+            .map_err(|e| CaptureError::State(format!("cannot start the image writer thread: {e}")))?;
+        Ok(ImageWorker { commands, handle, error })
+    }
+
+    fn error(&self) -> Option<String> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn send(&self, command: WriterCommand) -> Result<(), CaptureError> {
+        if let Some(e) = self.error() {
+            return Err(CaptureError::State(e));
+        }
+        // The thread only hangs up after a failure, which error() reports.
+        self.commands.send(command).map_err(|_| {
+            CaptureError::State(self.error().unwrap_or_else(|| "the image writer thread ended".into()))
+        })
+    }
+
+    /// Ends the thread; with `commit`, the image is finished and renamed.
+    fn finish(self, commit: bool) -> WriterOutcome {
+        if commit {
+            let _ = self.commands.send(WriterCommand::Commit);
+        }
+        drop(self.commands);
+        self.handle.join().unwrap_or_else(|_| WriterOutcome {
+            result: Err("the image writer thread panicked".into()),
+            busy: Duration::ZERO,
+        })
+    }
+}
+
+fn run_writer(mut pending: PendingImage, commands: Receiver<WriterCommand>, error: Arc<Mutex<Option<String>>>) -> WriterOutcome {
+    let mut busy = Duration::ZERO;
+    let mut failure: Option<String> = None;
+    for command in commands.iter() {
+        if failure.is_some() {
+            continue; // drain until the caller hangs up
+        }
+        let start = Instant::now();
+        let writer = pending.writer();
+        let step = match command {
+            WriterCommand::Begin(kind, flags) => writer.begin_section(kind, flags),
+            WriterCommand::Write(bytes) => writer.write_raw(&bytes),
+            WriterCommand::End => writer.end_raw_section(),
+            WriterCommand::Commit => {
+                let result = pending.commit().map(Some).map_err(|e| e.to_string());
+                busy += start.elapsed();
+                return WriterOutcome { result, busy };
+            }
+        };
+        busy += start.elapsed();
+        if let Err(e) = step {
+            let message = e.to_string();
+            *error.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
+            failure = Some(message);
+        }
+    }
+    // Hung up without a commit: dropping `pending` deletes the temporary file.
+    drop(pending);
+    WriterOutcome { result: failure.map_or(Ok(None), Err), busy }
+}
 
 /// At most one image at a time; checkpoints are serialized by the Java side.
 #[derive(Default)]
 pub struct ImageOutput {
-    pending: Option<PendingImage>,
+    worker: Option<ImageWorker>,
     dir: Option<PathBuf>,
+    section_open: bool,
+    /// Payload not yet handed to the writer thread.
+    batch: Vec<u8>,
     /// Reused buffer for `sectionWrite` payloads copied out of Java arrays.
     pub scratch: Vec<i8>,
+    raw_bytes: u64,
+    /// Time the caller waited for the writer thread (back pressure).
+    waited: Duration,
 }
 
 impl ImageOutput {
@@ -34,7 +148,7 @@ impl ImageOutput {
         context: &PatternContext,
         zstd_level: i32,
     ) -> Result<PathBuf, CaptureError> {
-        if self.pending.is_some() {
+        if self.worker.is_some() {
             log_warn!("discarding an unfinished image of an earlier checkpoint");
             self.abort();
         }
@@ -42,26 +156,68 @@ impl ImageOutput {
         let pending = PendingImage::create(&dir, WriterOptions { zstd_level }).map_err(|e| {
             CaptureError::State(format!("cannot create image in {}: {e}", dir.display()))
         })?;
-        self.pending = Some(pending);
+        self.worker = Some(ImageWorker::start(pending)?);
         self.dir = Some(dir.clone());
+        self.section_open = false;
+        self.batch.clear();
+        self.raw_bytes = 0;
+        self.waited = Duration::ZERO;
         Ok(dir)
     }
 
-    fn pending(&mut self) -> Result<&mut PendingImage, CaptureError> {
-        self.pending.as_mut().ok_or_else(|| CaptureError::State("no image is being written (call begin first)".into()))
+    fn worker(&self) -> Result<&ImageWorker, CaptureError> {
+        self.worker.as_ref().ok_or_else(|| CaptureError::State("no image is being written (call begin first)".into()))
+    }
+
+    fn send(&mut self, command: WriterCommand) -> Result<(), CaptureError> {
+        let start = Instant::now();
+        let result = self.worker()?.send(command);
+        self.waited += start.elapsed();
+        result
+    }
+
+    fn flush_batch(&mut self) -> Result<(), CaptureError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        self.send(WriterCommand::Write(batch))
     }
 
     /// Starts a section; kinds this version does not define are written as
     /// optional so that readers skip them.
     pub fn section_begin(&mut self, kind: i32) -> Result<(), CaptureError> {
+        self.worker()?;
+        if self.section_open {
+            return Err(CaptureError::State("sectionBegin while another section is open".into()));
+        }
         let kind = u32::try_from(kind).map_err(|_| CaptureError::State(format!("bad section kind {kind}")))?;
         let kind = SectionKind(kind);
         let flags = if SectionKind::ALL.contains(&kind) { 0 } else { SECTION_FLAG_OPTIONAL };
-        Ok(self.pending()?.writer().begin_section(kind, flags)?)
+        self.send(WriterCommand::Begin(kind, flags))?;
+        self.section_open = true;
+        Ok(())
     }
 
     pub fn section_write(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
-        Ok(self.pending()?.writer().write_raw(bytes)?)
+        self.worker()?;
+        if !self.section_open {
+            return Err(CaptureError::State("sectionWrite without an open section".into()));
+        }
+        self.raw_bytes += bytes.len() as u64;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.batch.capacity() == 0 {
+                self.batch.reserve_exact(BATCH_BYTES);
+            }
+            let take = (BATCH_BYTES - self.batch.len()).min(rest.len());
+            self.batch.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.batch.len() >= BATCH_BYTES {
+                self.flush_batch()?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes the scratch buffer's first `len` bytes to the open section.
@@ -76,24 +232,53 @@ impl ImageOutput {
     }
 
     pub fn section_end(&mut self) -> Result<(), CaptureError> {
-        Ok(self.pending()?.writer().end_raw_section()?)
+        self.worker()?;
+        if !self.section_open {
+            return Err(CaptureError::State("sectionEnd without an open section".into()));
+        }
+        self.flush_batch()?;
+        self.send(WriterCommand::End)?;
+        self.section_open = false;
+        Ok(())
     }
 
-    /// Finishes, fsyncs and renames the image; returns its directory.
+    /// Waits for the writer thread, which finishes, fsyncs and renames the
+    /// image; returns the image directory.
     pub fn commit(&mut self) -> Result<PathBuf, CaptureError> {
-        let pending =
-            self.pending.take().ok_or_else(|| CaptureError::State("no image is being written (call begin first)".into()))?;
+        self.worker()?;
+        if self.section_open {
+            self.abort();
+            return Err(CaptureError::State("commit with a section still open; image discarded".into()));
+        }
+        let worker = self.worker.take().expect("checked above");
         let dir = self.dir.take().unwrap_or_default();
-        pending.commit()?;
-        Ok(dir)
+        let start = Instant::now();
+        let outcome = worker.finish(true);
+        let waited = self.waited + start.elapsed();
+        match outcome.result {
+            Ok(Some(path)) => {
+                let stored = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                log_info!(
+                    "image: {} payload bytes, {stored} in the file; writer thread busy {} ms, checkpoint waited for it {} ms",
+                    self.raw_bytes,
+                    outcome.busy.as_millis(),
+                    waited.as_millis()
+                );
+                Ok(dir)
+            }
+            Ok(None) => Err(CaptureError::State("the image writer thread ended without writing the image".into())),
+            Err(e) => Err(CaptureError::State(e)),
+        }
     }
 
     /// Deletes the temporary file, if any. Safe in every state.
     pub fn abort(&mut self) {
-        if let Some(pending) = self.pending.take() {
-            pending.abort();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.finish(false);
         }
         self.dir = None;
+        self.section_open = false;
+        self.batch = Vec::new();
     }
 }
 
@@ -155,6 +340,42 @@ mod tests {
         output.abort();
         assert_eq!(std::fs::read_dir(root.join("img")).unwrap().count(), 0);
         assert!(output.section_end().is_err());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn payload_across_many_batches_reads_back_exactly() {
+        let root = scratch_dir("batches");
+        let pattern = PathPattern::parse(&format!("{}/img", root.display())).unwrap();
+        let mut output = ImageOutput::default();
+        output.begin(&pattern, &context(), 1).unwrap();
+        // An unknown kind is written as an optional section.
+        let payload: Vec<u8> = (0..(3 * BATCH_BYTES + 12_345)).map(|i| (i * 7 % 251) as u8).collect();
+        output.section_begin(99).unwrap();
+        for piece in payload.chunks(100_003) {
+            output.section_write(piece).unwrap();
+        }
+        output.section_end().unwrap();
+        let dir = output.commit().unwrap();
+        let image = portacr_image::Image::open(&dir.join("image.pcr")).unwrap();
+        assert_eq!(image.payload(SectionKind(99)).unwrap(), &payload[..]);
+        assert_eq!(image.section(SectionKind(99)).unwrap().flags & SECTION_FLAG_OPTIONAL, SECTION_FLAG_OPTIONAL);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn writer_thread_errors_reach_the_caller() {
+        let root = scratch_dir("dup");
+        let pattern = PathPattern::parse(&format!("{}/img", root.display())).unwrap();
+        let mut output = ImageOutput::default();
+        output.begin(&pattern, &context(), 1).unwrap();
+        for _ in 0..2 {
+            // The second RESOURCES section is refused by the writer thread.
+            let _ = output.section_begin(8).and_then(|_| output.section_write(&[0u8; 8])).and_then(|_| output.section_end());
+        }
+        let err = output.commit().unwrap_err();
+        assert!(err.to_string().contains("section kind written twice"), "{err}");
+        assert_eq!(std::fs::read_dir(root.join("img")).unwrap().count(), 0, "temporary file removed");
         let _ = std::fs::remove_dir_all(&root);
     }
 }
