@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -18,16 +18,22 @@ use sha2::{Digest, Sha256};
 /// cached (their bytes are in the JDK's modules image).
 pub type LoaderTag = i64;
 
-/// The bytes of one class as it was loaded, and their SHA-256.
+/// The bytes of one class as it was loaded, and their SHA-256, computed
+/// when first asked for: the hook runs inside every class load, so it only
+/// copies; most digests are needed once, at a checkpoint.
 #[derive(Debug)]
 pub struct ClassBytes {
     pub bytes: Box<[u8]>,
-    pub sha256: [u8; 32],
+    sha256: OnceLock<[u8; 32]>,
 }
 
 impl ClassBytes {
     pub fn new(bytes: &[u8]) -> ClassBytes {
-        ClassBytes { bytes: bytes.into(), sha256: Sha256::digest(bytes).into() }
+        ClassBytes { bytes: bytes.into(), sha256: OnceLock::new() }
+    }
+
+    pub fn sha256(&self) -> [u8; 32] {
+        *self.sha256.get_or_init(|| Sha256::digest(&self.bytes).into())
     }
 }
 
@@ -97,7 +103,7 @@ mod tests {
     #[test]
     fn digest_is_sha256() {
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
-        let digest = ClassBytes::new(b"abc").sha256;
+        let digest = ClassBytes::new(b"abc").sha256();
         assert_eq!(digest[..4], [0xba, 0x78, 0x16, 0xbf]);
         assert_eq!(digest[28..], [0xf2, 0x00, 0x15, 0xad]);
     }

@@ -57,8 +57,14 @@ fn new_jstring(env: &mut JNIEnv, text: Option<String>) -> Result<jstring, Captur
     }
 }
 
+/// Configured means a destination was given *and* every native is bound:
+/// registration stops at the first failure, so a half-registered class must
+/// not report itself usable.
 extern "system" fn is_configured(mut env: JNIEnv, _: JClass) -> jboolean {
-    guard(&mut env, JNI_FALSE, |agent, _| Ok(to_jboolean(agent.options.checkpoint_to.is_some())))
+    guard(&mut env, JNI_FALSE, |agent, _| {
+        let registered = agent.natives_registered.load(std::sync::atomic::Ordering::Acquire);
+        Ok(to_jboolean(agent.options.checkpoint_to.is_some() && registered))
+    })
 }
 
 extern "system" fn keep_running(mut env: JNIEnv, _: JClass) -> jboolean {

@@ -101,5 +101,5 @@ pub fn defining_loader_tag(agent: &Agent, env: &mut JNIEnv, class: &JClass) -> R
 pub fn class_digest(agent: &Agent, env: &mut JNIEnv, class: &JClass) -> Result<Option<[u8; 32]>, CaptureError> {
     let Some(tag) = defining_loader_tag(agent, env, class)? else { return Ok(None) };
     let name = class_name(agent, class)?;
-    Ok(agent.class_bytes.get(tag, &name).map(|c| c.sha256))
+    Ok(agent.class_bytes.get(tag, &name).map(|c| c.sha256()))
 }
