@@ -20,6 +20,7 @@ fn main() {
     let classes = compile_sources("heapbench", &repo_root().join("benches/apps"));
     println!("agent overhead: CPU-bound workload, median of {RUNS} interleaved runs each");
     println!("{:<6} {:>14} {:>14} {:>9}", "jdk", "no agent ms", "agent ms", "ratio");
+    println!("(thread CPU time of the measured rounds, after a warm-up)");
     for jdk in [Jdk::V17, Jdk::V25] {
         let images = fresh_dir(&format!("bench-overhead-{}", jdk.feature()));
         let (mut plain, mut agent) = (Vec::new(), Vec::new());
