@@ -70,7 +70,7 @@ fn fixtures() -> &'static (PathBuf, PathBuf, PathBuf) {
         let root = scratch_dir("fixtures");
         let classes = root.join("classes");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        compile(&classes, &[src.join("NativeProbe.java"), src.join("CpuLoop.java")]);
+        compile(&classes, &[src.join("NativeProbe.java"), src.join("CpuLoop.java"), src.join("CheckpointProbe.java")]);
         let mut twins = Vec::new();
         for (i, value) in ["first", "second"].iter().enumerate() {
             let dir = root.join(format!("twin{i}"));
@@ -287,6 +287,50 @@ fn natives_work_jdk17() {
 #[test]
 fn natives_work_jdk25() {
     check_natives(&jdk25(), "25");
+}
+
+/// A whole checkpoint through `jdk.crac.Core` under `-Xcheck:jni`: no JNI
+/// warnings, the image verifies, and the process exits with status 0
+/// (default) or continues (`keepRunning=true`).
+fn check_checkpoint(java: &Path, name: &str) {
+    let (classes, _, _) = fixtures();
+    let root = scratch_dir(&format!("checkpoint-{name}"));
+    for keep_running in [false, true] {
+        let dir = root.join(format!("img_{keep_running}_%p"));
+        let options = format!("checkpointTo={},keepRunning={keep_running}", dir.display());
+        let output = run_java(
+            java,
+            &[agent_arg(&options), "-Xcheck:jni".into(), "-cp".into(), classes.display().to_string(), "CheckpointProbe".into()],
+        );
+        let out = stdout(&output);
+        assert!(output.status.success(), "stdout:\n{out}\nstderr:\n{}", stderr(&output));
+        assert!(!stderr(&output).contains("WARNING"), "JNI warnings:\n{}", stderr(&output));
+        assert!(out.starts_with("before checkpoint\n"), "{out}");
+        assert_eq!(out.contains("after checkpoint sum=106"), keep_running, "{out}");
+        let images: Vec<PathBuf> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("img_{keep_running}_")))
+            .collect();
+        assert_eq!(images.len(), 1, "{images:?}");
+        let image = portacr_image::Image::open(&images[0].join("image.pcr")).expect("image opens");
+        let report = portacr_image::verify(&image);
+        assert!(report.problems.is_empty(), "verify: {:?}", report.problems);
+        assert!(report.objects >= 1000, "the 1000 strings of STATE at least: {}", report.objects);
+        let threads = image.threads().expect("threads section");
+        assert!(!threads.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn checkpoint_under_check_jni_jdk17() {
+    check_checkpoint(&jdk17(), "17");
+}
+
+#[test]
+fn checkpoint_under_check_jni_jdk25() {
+    check_checkpoint(&jdk25(), "25");
 }
 
 /// Overhead of the loaded agent on a CPU-bound program with no checkpoint
