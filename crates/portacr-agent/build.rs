@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let sources_root = manifest_dir.join("../../java-bindings/src");
     println!("cargo:rerun-if-changed=../../java-bindings/src");
@@ -29,28 +30,53 @@ fn main() {
     let classes_dir = out_dir.join("classes");
     // Start empty so a deleted source never leaves its class in the jar.
     let _ = fs::remove_dir_all(&classes_dir);
-    fs::create_dir_all(&classes_dir).unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", classes_dir.display())));
+    fs::create_dir_all(&classes_dir)
+        .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", classes_dir.display())));
 
     // An argument file keeps the command line short however many sources.
     let argfile = out_dir.join("javac-sources.txt");
-    let list: String = sources.iter().map(|p| format!("\"{}\"\n", p.display())).collect();
-    fs::write(&argfile, list).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", argfile.display())));
+    let list: String = sources
+        .iter()
+        .map(|p| format!("\"{}\"\n", p.display()))
+        .collect();
+    fs::write(&argfile, list)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", argfile.display())));
 
     let javac = match std::env::var_os("JAVA_HOME") {
-        Some(home) if Path::new(&home).join("bin/javac").is_file() => Path::new(&home).join("bin/javac"),
+        Some(home) if Path::new(&home).join("bin/javac").is_file() => {
+            Path::new(&home).join("bin/javac")
+        }
         _ => PathBuf::from("javac"),
     };
     let output = Command::new(&javac)
-        .args(["--release", "17", "-encoding", "UTF-8", "-nowarn", "-Xlint:none", "-implicit:none", "-d"])
+        .args([
+            "--release",
+            "17",
+            "-encoding",
+            "UTF-8",
+            "-nowarn",
+            "-Xlint:none",
+            "-implicit:none",
+            "-d",
+        ])
         .arg(&classes_dir)
         .arg(format!("@{}", argfile.display()))
         .output()
-        .unwrap_or_else(|e| fail(&format!("cannot run {}: {e} (set JAVA_HOME or put javac on PATH)", javac.display())));
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "cannot run {}: {e} (set JAVA_HOME or put javac on PATH)",
+                javac.display()
+            ))
+        });
     if !output.status.success() {
         let mut stderr = std::io::stderr();
         let _ = stderr.write_all(&output.stdout);
         let _ = stderr.write_all(&output.stderr);
-        fail(&format!("{} failed on java-bindings/src ({})", javac.display(), output.status));
+        fail(&format!(
+            "{} failed on java-bindings/src ({})",
+            javac.display(),
+            output.status
+        ));
     }
 
     let mut classes = Vec::new();
@@ -65,7 +91,9 @@ fn fail(message: &str) -> ! {
 }
 
 fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -77,7 +105,8 @@ fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
 }
 
 fn write_jar(classes_dir: &Path, classes: &[PathBuf], jar_path: &Path) {
-    let file = fs::File::create(jar_path).unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", jar_path.display())));
+    let file = fs::File::create(jar_path)
+        .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", jar_path.display())));
     let mut jar = zip::ZipWriter::new(file);
     // Fixed timestamp (the zip epoch, 1980-01-01) for reproducible bytes.
     let options = zip::write::SimpleFileOptions::default()
@@ -89,8 +118,13 @@ fn write_jar(classes_dir: &Path, classes: &[PathBuf], jar_path: &Path) {
         jar.start_file("META-INF/MANIFEST.MF", options)?;
         jar.write_all(b"Manifest-Version: 1.0\r\nCreated-By: portacr-agent build.rs\r\n\r\n")?;
         for class in classes {
-            let relative = class.strip_prefix(classes_dir).expect("class files are under the classes directory");
-            let name: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let relative = class
+                .strip_prefix(classes_dir)
+                .expect("class files are under the classes directory");
+            let name: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             jar.start_file(name.join("/"), options)?;
             jar.write_all(&fs::read(class)?)?;
         }

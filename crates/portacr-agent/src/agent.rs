@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use jni::objects::{JClass, JObject};
-use jni::sys::{jobject, JavaVM};
+use jni::sys::JavaVM;
 use jni::JNIEnv;
 
 use crate::capture::image_output::ImageOutput;
@@ -53,15 +53,23 @@ pub enum LoadError {
     #[error("restore is not implemented yet")]
     RestoreNotImplemented,
     #[error("cannot open log file {}: {source}", path.display())]
-    LogFile { path: PathBuf, source: std::io::Error },
-    #[error("cannot get a JVMTI environment (GetEnv returned {0}); is this a HotSpot JVM 17 or newer?")]
+    LogFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot get a JVMTI environment (GetEnv returned {0}); is this a HotSpot JVM 17 or newer?"
+    )]
     JvmtiEnv(i32),
     #[error("{0}")]
     Jvmti(#[from] JvmtiError),
     #[error("this JVM lacks JVMTI capabilities portacr needs: {0}")]
     MissingCapabilities(String),
     #[error("cannot write the portacr runtime jar to {}: {source}", dir.display())]
-    RuntimeJar { dir: PathBuf, source: std::io::Error },
+    RuntimeJar {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the agent is loaded twice")]
     LoadedTwice,
 }
@@ -81,18 +89,27 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
     if options.restore_from.is_some() {
         return Err(LoadError::RestoreNotImplemented);
     }
-    crate::log::configure(options.log_level, options.log_file.as_deref())
-        .map_err(|source| LoadError::LogFile { path: options.log_file.clone().unwrap_or_default(), source })?;
+    crate::log::configure(options.log_level, options.log_file.as_deref()).map_err(|source| {
+        LoadError::LogFile {
+            path: options.log_file.clone().unwrap_or_default(),
+            source,
+        }
+    })?;
 
     // JVMTI 11 is the newest version every supported JDK (17..25) accepts.
     // SAFETY: vm is the live JavaVM (caller's contract).
-    let jvmti = unsafe { Jvmti::from_vm(vm, sys::JVMTI_VERSION_11) }.map_err(LoadError::JvmtiEnv)?;
+    let jvmti =
+        unsafe { Jvmti::from_vm(vm, sys::JVMTI_VERSION_11) }.map_err(LoadError::JvmtiEnv)?;
     add_capabilities(&jvmti)?;
 
     let tmp = std::env::temp_dir();
-    let jar = ExtractedJar::extract(&tmp).map_err(|source| LoadError::RuntimeJar { dir: tmp, source })?;
+    let jar =
+        ExtractedJar::extract(&tmp).map_err(|source| LoadError::RuntimeJar { dir: tmp, source })?;
     jvmti.add_to_bootstrap_class_loader_search(&jar.jar_path().to_string_lossy())?;
-    log_debug!("runtime jar {} on the boot class path", jar.jar_path().display());
+    log_debug!(
+        "runtime jar {} on the boot class path",
+        jar.jar_path().display()
+    );
 
     let agent = Agent {
         jvmti,
@@ -133,21 +150,69 @@ fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
     wanted.set_can_maintain_original_method_order(1);
 
     let checks: [(&str, bool, bool); 13] = [
-        ("can_access_local_variables", wanted.can_access_local_variables() != 0, potential.can_access_local_variables() != 0),
-        ("can_get_owned_monitor_info", true, potential.can_get_owned_monitor_info() != 0),
-        ("can_get_owned_monitor_stack_depth_info", true, potential.can_get_owned_monitor_stack_depth_info() != 0),
-        ("can_get_bytecodes", true, potential.can_get_bytecodes() != 0),
-        ("can_get_constant_pool", true, potential.can_get_constant_pool() != 0),
-        ("can_get_line_numbers", true, potential.can_get_line_numbers() != 0),
-        ("can_retransform_classes", true, potential.can_retransform_classes() != 0),
-        ("can_redefine_classes", true, potential.can_redefine_classes() != 0),
-        ("can_get_monitor_info", true, potential.can_get_monitor_info() != 0),
+        (
+            "can_access_local_variables",
+            wanted.can_access_local_variables() != 0,
+            potential.can_access_local_variables() != 0,
+        ),
+        (
+            "can_get_owned_monitor_info",
+            true,
+            potential.can_get_owned_monitor_info() != 0,
+        ),
+        (
+            "can_get_owned_monitor_stack_depth_info",
+            true,
+            potential.can_get_owned_monitor_stack_depth_info() != 0,
+        ),
+        (
+            "can_get_bytecodes",
+            true,
+            potential.can_get_bytecodes() != 0,
+        ),
+        (
+            "can_get_constant_pool",
+            true,
+            potential.can_get_constant_pool() != 0,
+        ),
+        (
+            "can_get_line_numbers",
+            true,
+            potential.can_get_line_numbers() != 0,
+        ),
+        (
+            "can_retransform_classes",
+            true,
+            potential.can_retransform_classes() != 0,
+        ),
+        (
+            "can_redefine_classes",
+            true,
+            potential.can_redefine_classes() != 0,
+        ),
+        (
+            "can_get_monitor_info",
+            true,
+            potential.can_get_monitor_info() != 0,
+        ),
         ("can_suspend", true, potential.can_suspend() != 0),
         ("can_tag_objects", true, potential.can_tag_objects() != 0),
-        ("can_generate_all_class_hook_events", true, potential.can_generate_all_class_hook_events() != 0),
-        ("can_maintain_original_method_order", true, potential.can_maintain_original_method_order() != 0),
+        (
+            "can_generate_all_class_hook_events",
+            true,
+            potential.can_generate_all_class_hook_events() != 0,
+        ),
+        (
+            "can_maintain_original_method_order",
+            true,
+            potential.can_maintain_original_method_order() != 0,
+        ),
     ];
-    let missing: Vec<&str> = checks.iter().filter(|(_, want, have)| *want && !*have).map(|(name, _, _)| *name).collect();
+    let missing: Vec<&str> = checks
+        .iter()
+        .filter(|(_, want, have)| *want && !*have)
+        .map(|(name, _, _)| *name)
+        .collect();
     if !missing.is_empty() {
         return Err(LoadError::MissingCapabilities(missing.join(", ")));
     }
@@ -164,7 +229,14 @@ pub fn on_vm_init(env: &mut JNIEnv) {
     match prepare_runtime(agent, env) {
         Ok(()) => {
             agent.natives_registered.store(true, Ordering::Release);
-            log_info!("agent ready (checkpointTo={})", agent.options.checkpoint_to.as_ref().map_or("<none>", |p| p.source()));
+            log_info!(
+                "agent ready (checkpointTo={})",
+                agent
+                    .options
+                    .checkpoint_to
+                    .as_ref()
+                    .map_or("<none>", |p| p.source())
+            );
         }
         Err(e) => {
             if env.exception_check().unwrap_or(false) {
@@ -192,23 +264,40 @@ fn prepare_runtime(agent: &Agent, env: &mut JNIEnv) -> Result<(), InitError> {
     let boot_unnamed = module_of(env, &native_class)?;
     let object_class = env.find_class("java/lang/Object")?;
     let java_base = module_of(env, &object_class)?;
-    agent.jvmti.add_module_opens(java_base.as_raw(), c"java.lang", boot_unnamed.as_raw())?;
-    agent.jvmti.add_module_exports(java_base.as_raw(), c"jdk.internal.misc", boot_unnamed.as_raw())?;
+    agent
+        .jvmti
+        .add_module_opens(&java_base, c"java.lang", &boot_unnamed)?;
+    agent
+        .jvmti
+        .add_module_exports(&java_base, c"jdk.internal.misc", &boot_unnamed)?;
     crate::natives::register(env, &native_class)?;
     Ok(())
 }
 
-fn module_of<'local>(env: &mut JNIEnv<'local>, class: &JClass) -> Result<JObject<'local>, jni::errors::Error> {
-    env.call_method(class, "getModule", "()Ljava/lang/Module;", &[])?.l()
+fn module_of<'local>(
+    env: &mut JNIEnv<'local>,
+    class: &JClass,
+) -> Result<JObject<'local>, jni::errors::Error> {
+    env.call_method(class, "getModule", "()Ljava/lang/Module;", &[])?
+        .l()
 }
 
 /// VMDeath: remove the extracted runtime jar and any half-written image.
 pub fn on_vm_death() {
     let Some(agent) = agent() else { return };
-    if let Some(jar) = agent.runtime_jar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    if let Some(jar) = agent
+        .runtime_jar
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
         jar.remove();
     }
-    agent.image.lock().unwrap_or_else(|p| p.into_inner()).abort();
+    agent
+        .image
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .abort();
 }
 
 /// ClassFileLoadHook: keep the bytes of classes that a class loader object
@@ -217,7 +306,7 @@ pub fn on_vm_death() {
 /// matter are those the class was first defined from (its digest), and our
 /// own retransformations at restore must not replace them. The class is
 /// never modified.
-pub fn on_class_file_load(loader: jobject, name: Option<&CStr>, bytes: &[u8], redefining: bool) {
+pub fn on_class_file_load(loader: &JObject, name: Option<&CStr>, bytes: &[u8], redefining: bool) {
     if loader.is_null() || redefining {
         return;
     }
@@ -237,7 +326,7 @@ pub fn on_class_file_load(loader: jobject, name: Option<&CStr>, bytes: &[u8], re
     record_class(agent, loader, &name, bytes);
 }
 
-fn record_class(agent: &Agent, loader: jobject, name: &str, bytes: &[u8]) {
+fn record_class(agent: &Agent, loader: &JObject, name: &str, bytes: &[u8]) {
     match loader_tag(agent, loader, true) {
         Ok(Some(tag)) => agent.class_bytes.insert(tag, name, bytes),
         Ok(None) => {}
@@ -247,7 +336,11 @@ fn record_class(agent: &Agent, loader: jobject, name: &str, bytes: &[u8]) {
 
 /// The tag naming a loader in the class-bytes cache; with `assign`, a fresh
 /// tag is put on a loader that has none.
-pub fn loader_tag(agent: &Agent, loader: jobject, assign: bool) -> Result<Option<i64>, JvmtiError> {
+pub fn loader_tag(
+    agent: &Agent,
+    loader: &JObject,
+    assign: bool,
+) -> Result<Option<i64>, JvmtiError> {
     if loader.is_null() {
         return Ok(None);
     }

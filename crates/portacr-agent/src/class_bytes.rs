@@ -29,11 +29,16 @@ pub struct ClassBytes {
 
 impl ClassBytes {
     pub fn new(bytes: &[u8]) -> ClassBytes {
-        ClassBytes { bytes: bytes.into(), sha256: OnceLock::new() }
+        ClassBytes {
+            bytes: bytes.into(),
+            sha256: OnceLock::new(),
+        }
     }
 
     pub fn sha256(&self) -> [u8; 32] {
-        *self.sha256.get_or_init(|| Sha256::digest(&self.bytes).into())
+        *self
+            .sha256
+            .get_or_init(|| Sha256::digest(&self.bytes).into())
     }
 }
 
@@ -44,9 +49,19 @@ pub struct ClassBytesCache {
     tagging: Mutex<()>,
 }
 
+impl Default for ClassBytesCache {
+    fn default() -> Self {
+        ClassBytesCache::new()
+    }
+}
+
 impl ClassBytesCache {
     pub fn new() -> ClassBytesCache {
-        ClassBytesCache { classes: Mutex::default(), next_loader_tag: AtomicI64::new(1), tagging: Mutex::new(()) }
+        ClassBytesCache {
+            classes: Mutex::default(),
+            next_loader_tag: AtomicI64::new(1),
+            tagging: Mutex::new(()),
+        }
     }
 
     /// A fresh, never-used tag for a loader seen for the first time.

@@ -19,7 +19,11 @@ use crate::jvmti::{Jvmti, JvmtiError};
 /// Called by the JVM with a live `JavaVM` and a NUL-terminated option string
 /// or null.
 #[no_mangle]
-pub unsafe extern "system" fn Agent_OnLoad(vm: *mut JavaVM, options: *mut c_char, _reserved: *mut c_void) -> jint {
+pub unsafe extern "system" fn Agent_OnLoad(
+    vm: *mut JavaVM,
+    options: *mut c_char,
+    _reserved: *mut c_void,
+) -> jint {
     let result = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: options is null or NUL-terminated (JVM contract).
         let options = (!options.is_null()).then(|| unsafe { CStr::from_ptr(options) });
@@ -92,6 +96,8 @@ unsafe extern "C" fn on_class_file_load_hook(
                 (!name.is_null()).then(|| CStr::from_ptr(name)),
             )
         };
-        agent::on_class_file_load(loader, name, bytes, !class_being_redefined.is_null());
+        // SAFETY: the loader is a live local reference for the callback's duration.
+        let loader = unsafe { jni::objects::JObject::from_raw(loader) };
+        agent::on_class_file_load(&loader, name, bytes, !class_being_redefined.is_null());
     });
 }

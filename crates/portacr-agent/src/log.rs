@@ -69,8 +69,13 @@ static LOG_FILE: Mutex<Option<File>> = Mutex::new(None);
 /// process it came from.
 pub fn configure(level: LogLevel, file: Option<&Path>) -> std::io::Result<()> {
     if let Some(path) = file {
-        let opened = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        *LOG_FILE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(opened);
+        let opened = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        *LOG_FILE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(opened);
     }
     MAX_LEVEL.store(level as u8, Ordering::Relaxed);
     Ok(())
@@ -89,7 +94,9 @@ pub fn write(level: LogLevel, message: fmt::Arguments<'_>) {
         return;
     }
     let line = format_line(level, message);
-    let mut file = LOG_FILE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut file = LOG_FILE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // One write_all per line so that lines from several threads do not mix.
     let _ = match file.as_mut() {
         Some(file) => file.write_all(line.as_bytes()),
@@ -119,7 +126,14 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for level in [LogLevel::Off, LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace] {
+        for level in [
+            LogLevel::Off,
+            LogLevel::Error,
+            LogLevel::Warn,
+            LogLevel::Info,
+            LogLevel::Debug,
+            LogLevel::Trace,
+        ] {
             assert_eq!(LogLevel::from_name(level.name()), Some(level));
         }
         assert_eq!(LogLevel::from_name("WARN"), None);
@@ -135,7 +149,10 @@ mod tests {
 
     #[test]
     fn line_format_is_one_line() {
-        assert_eq!(format_line(LogLevel::Warn, format_args!("a\nb {}", 1)), "portacr: warn: a b 1\n");
+        assert_eq!(
+            format_line(LogLevel::Warn, format_args!("a\nb {}", 1)),
+            "portacr: warn: a b 1\n"
+        );
     }
 
     // The level filter and the file sink share global state, so they are

@@ -37,7 +37,10 @@ fn guard<'local, T>(
         Err(_) => "internal error in the portacr agent (panic)".to_owned(),
     };
     if !env.exception_check().unwrap_or(true) {
-        let _ = env.throw_new("java/lang/IllegalStateException", message.replace('\n', " "));
+        let _ = env.throw_new(
+            "java/lang/IllegalStateException",
+            message.replace('\n', " "),
+        );
     }
     fallback
 }
@@ -62,13 +65,19 @@ fn new_jstring(env: &mut JNIEnv, text: Option<String>) -> Result<jstring, Captur
 /// not report itself usable.
 extern "system" fn is_configured(mut env: JNIEnv, _: JClass) -> jboolean {
     guard(&mut env, JNI_FALSE, |agent, _| {
-        let registered = agent.natives_registered.load(std::sync::atomic::Ordering::Acquire);
-        Ok(to_jboolean(agent.options.checkpoint_to.is_some() && registered))
+        let registered = agent
+            .natives_registered
+            .load(std::sync::atomic::Ordering::Acquire);
+        Ok(to_jboolean(
+            agent.options.checkpoint_to.is_some() && registered,
+        ))
     })
 }
 
 extern "system" fn keep_running(mut env: JNIEnv, _: JClass) -> jboolean {
-    guard(&mut env, JNI_FALSE, |agent, _| Ok(to_jboolean(agent.options.keep_running)))
+    guard(&mut env, JNI_FALSE, |agent, _| {
+        Ok(to_jboolean(agent.options.keep_running))
+    })
 }
 
 extern "system" fn generation(mut env: JNIEnv, _: JClass) -> jint {
@@ -106,11 +115,15 @@ extern "system" fn other_threads_error(mut env: JNIEnv, _: JClass) -> jstring {
 }
 
 extern "system" fn rematerialize_frames(mut env: JNIEnv, _: JClass) {
-    guard(&mut env, (), |agent, env| threads::rematerialize_frames(agent, env))
+    guard(&mut env, (), |agent, env| {
+        threads::rematerialize_frames(agent, env)
+    })
 }
 
 extern "system" fn loaded_classes(mut env: JNIEnv, _: JClass) -> jobjectArray {
-    guard(&mut env, std::ptr::null_mut(), |agent, env| Ok(classes::loaded_classes(agent, env)?.into_raw()))
+    guard(&mut env, std::ptr::null_mut(), |agent, env| {
+        Ok(classes::loaded_classes(agent, env)?.into_raw())
+    })
 }
 
 fn require_class<'a>(class: &'a JClass) -> Result<&'a JClass<'a>, CaptureError> {
@@ -128,20 +141,26 @@ extern "system" fn declared_fields(mut env: JNIEnv, _: JClass, class: JClass) ->
 }
 
 extern "system" fn class_status(mut env: JNIEnv, _: JClass, class: JClass) -> jint {
-    guard(&mut env, 0, |agent, _| classes::class_status(agent, require_class(&class)?))
+    guard(&mut env, 0, |agent, _| {
+        classes::class_status(agent, require_class(&class)?)
+    })
 }
 
 extern "system" fn class_modifiers(mut env: JNIEnv, _: JClass, class: JClass) -> jint {
-    guard(&mut env, 0, |agent, _| classes::class_modifiers(agent, require_class(&class)?))
+    guard(&mut env, 0, |agent, _| {
+        classes::class_modifiers(agent, require_class(&class)?)
+    })
 }
 
 extern "system" fn class_digest(mut env: JNIEnv, _: JClass, class: JClass) -> jbyteArray {
-    guard(&mut env, std::ptr::null_mut(), |agent, env| {
-        match classes::class_digest(agent, env, require_class(&class)?)? {
+    guard(
+        &mut env,
+        std::ptr::null_mut(),
+        |agent, env| match classes::class_digest(agent, env, require_class(&class)?)? {
             Some(digest) => Ok(env.byte_array_from_slice(&digest)?.into_raw()),
             None => Ok(std::ptr::null_mut()),
-        }
-    })
+        },
+    )
 }
 
 extern "system" fn frame_types(
@@ -154,21 +173,37 @@ extern "system" fn frame_types(
 ) -> jstring {
     guard(&mut env, std::ptr::null_mut(), |agent, env| {
         if method_name.is_null() || method_descriptor.is_null() {
-            return Err(CaptureError::State("method name and descriptor must not be null".into()));
+            return Err(CaptureError::State(
+                "method name and descriptor must not be null".into(),
+            ));
         }
         let name: String = env.get_string(&method_name)?.into();
         let descriptor: String = env.get_string(&method_descriptor)?.into();
-        let types = frame_types::frame_types(agent, env, require_class(&class)?, &name, &descriptor, bci)?;
+        let types =
+            frame_types::frame_types(agent, env, require_class(&class)?, &name, &descriptor, bci)?;
         new_jstring(env, types)
     })
 }
 
-extern "system" fn begin(mut env: JNIEnv, _: JClass, checkpoint_time_ms: jlong, uuid: JString, max_heap: jlong) -> jstring {
+extern "system" fn begin(
+    mut env: JNIEnv,
+    _: JClass,
+    checkpoint_time_ms: jlong,
+    uuid: JString,
+    max_heap: jlong,
+) -> jstring {
     guard(&mut env, std::ptr::null_mut(), |agent, env| {
         let Some(pattern) = agent.options.checkpoint_to.as_ref() else {
-            return new_jstring(env, Some("checkpoint/restore is not configured (no checkpointTo= agent option)".into()));
+            return new_jstring(
+                env,
+                Some("checkpoint/restore is not configured (no checkpointTo= agent option)".into()),
+            );
         };
-        let uuid: String = if uuid.is_null() { String::new() } else { env.get_string(&uuid)?.into() };
+        let uuid: String = if uuid.is_null() {
+            String::new()
+        } else {
+            env.get_string(&uuid)?.into()
+        };
         let context = PatternContext {
             arch: platform::arch().to_owned(),
             cpu_features: platform::cpu_features(),
@@ -182,22 +217,39 @@ extern "system" fn begin(mut env: JNIEnv, _: JClass, checkpoint_time_ms: jlong, 
             generation: agent.generation,
         };
         let mut image = agent.image.lock().unwrap_or_else(|p| p.into_inner());
-        let error = image.begin(pattern, &context, agent.options.compression_level).err().map(|e| e.to_string());
+        let error = image
+            .begin(pattern, &context, agent.options.compression_level)
+            .err()
+            .map(|e| e.to_string());
         new_jstring(env, error)
     })
 }
 
 extern "system" fn section_begin(mut env: JNIEnv, _: JClass, kind: jint) {
-    guard(&mut env, (), |agent, _| agent.image.lock().unwrap_or_else(|p| p.into_inner()).section_begin(kind))
+    guard(&mut env, (), |agent, _| {
+        agent
+            .image
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .section_begin(kind)
+    })
 }
 
-extern "system" fn section_write(mut env: JNIEnv, _: JClass, buf: JByteArray, off: jint, len: jint) {
+extern "system" fn section_write(
+    mut env: JNIEnv,
+    _: JClass,
+    buf: JByteArray,
+    off: jint,
+    len: jint,
+) {
     guard(&mut env, (), |agent, env| {
         if buf.is_null() {
             return Err(CaptureError::State("sectionWrite: buffer is null".into()));
         }
         if off < 0 || len < 0 {
-            return Err(CaptureError::State(format!("sectionWrite: bad range off={off} len={len}")));
+            return Err(CaptureError::State(format!(
+                "sectionWrite: bad range off={off} len={len}"
+            )));
         }
         let mut image = agent.image.lock().unwrap_or_else(|p| p.into_inner());
         let mut scratch = std::mem::take(&mut image.scratch);
@@ -213,19 +265,33 @@ extern "system" fn section_write(mut env: JNIEnv, _: JClass, buf: JByteArray, of
 }
 
 extern "system" fn section_end(mut env: JNIEnv, _: JClass) {
-    guard(&mut env, (), |agent, _| agent.image.lock().unwrap_or_else(|p| p.into_inner()).section_end())
+    guard(&mut env, (), |agent, _| {
+        agent
+            .image
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .section_end()
+    })
 }
 
 extern "system" fn commit(mut env: JNIEnv, _: JClass) -> jstring {
     guard(&mut env, std::ptr::null_mut(), |agent, env| {
-        let dir = agent.image.lock().unwrap_or_else(|p| p.into_inner()).commit()?;
+        let dir = agent
+            .image
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .commit()?;
         new_jstring(env, Some(dir.to_string_lossy().into_owned()))
     })
 }
 
 extern "system" fn abort(mut env: JNIEnv, _: JClass) {
     guard(&mut env, (), |agent, _| {
-        agent.image.lock().unwrap_or_else(|p| p.into_inner()).abort();
+        agent
+            .image
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .abort();
         Ok(())
     })
 }
@@ -233,28 +299,68 @@ extern "system" fn abort(mut env: JNIEnv, _: JClass) {
 /// Every native of `io.portacr.Native` with its JNI descriptor. A method
 /// missing here, or declared differently in Java, fails registration.
 fn native_methods() -> Vec<NativeMethod> {
-    let m = |name: &str, sig: &str, fn_ptr: *mut c_void| NativeMethod { name: name.into(), sig: sig.into(), fn_ptr };
+    let m = |name: &str, sig: &str, fn_ptr: *mut c_void| NativeMethod {
+        name: name.into(),
+        sig: sig.into(),
+        fn_ptr,
+    };
     vec![
         m("isConfigured", "()Z", is_configured as *mut c_void),
         m("keepRunning", "()Z", keep_running as *mut c_void),
         m("generation", "()I", generation as *mut c_void),
         m("bootTimeMillis", "()J", boot_time_millis as *mut c_void),
-        m("restoreTimeMillis", "()J", restore_time_millis as *mut c_void),
+        m(
+            "restoreTimeMillis",
+            "()J",
+            restore_time_millis as *mut c_void,
+        ),
         m("cpuFeatures", "()J", cpu_features as *mut c_void),
         m("log", "(ILjava/lang/String;)V", log as *mut c_void),
-        m("otherThreadsError", "()Ljava/lang/String;", other_threads_error as *mut c_void),
-        m("rematerializeFrames", "()V", rematerialize_frames as *mut c_void),
-        m("loadedClasses", "()[Ljava/lang/Class;", loaded_classes as *mut c_void),
-        m("declaredFields", "(Ljava/lang/Class;)[Ljava/lang/Object;", declared_fields as *mut c_void),
-        m("classStatus", "(Ljava/lang/Class;)I", class_status as *mut c_void),
-        m("classModifiers", "(Ljava/lang/Class;)I", class_modifiers as *mut c_void),
-        m("classDigest", "(Ljava/lang/Class;)[B", class_digest as *mut c_void),
+        m(
+            "otherThreadsError",
+            "()Ljava/lang/String;",
+            other_threads_error as *mut c_void,
+        ),
+        m(
+            "rematerializeFrames",
+            "()V",
+            rematerialize_frames as *mut c_void,
+        ),
+        m(
+            "loadedClasses",
+            "()[Ljava/lang/Class;",
+            loaded_classes as *mut c_void,
+        ),
+        m(
+            "declaredFields",
+            "(Ljava/lang/Class;)[Ljava/lang/Object;",
+            declared_fields as *mut c_void,
+        ),
+        m(
+            "classStatus",
+            "(Ljava/lang/Class;)I",
+            class_status as *mut c_void,
+        ),
+        m(
+            "classModifiers",
+            "(Ljava/lang/Class;)I",
+            class_modifiers as *mut c_void,
+        ),
+        m(
+            "classDigest",
+            "(Ljava/lang/Class;)[B",
+            class_digest as *mut c_void,
+        ),
         m(
             "frameTypes",
             "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/String;I)Ljava/lang/String;",
             frame_types as *mut c_void,
         ),
-        m("begin", "(JLjava/lang/String;J)Ljava/lang/String;", begin as *mut c_void),
+        m(
+            "begin",
+            "(JLjava/lang/String;J)Ljava/lang/String;",
+            begin as *mut c_void,
+        ),
         m("sectionBegin", "(I)V", section_begin as *mut c_void),
         m("sectionWrite", "([BII)V", section_write as *mut c_void),
         m("sectionEnd", "()V", section_end as *mut c_void),
@@ -274,7 +380,9 @@ pub fn register(env: &mut JNIEnv, class: &JClass) -> Result<(), crate::agent::In
             if env.exception_check().unwrap_or(false) {
                 let _ = env.exception_clear();
             }
-            return Err(crate::agent::InitError::Register(format!("io.portacr.Native.{name}{sig}")));
+            return Err(crate::agent::InitError::Register(format!(
+                "io.portacr.Native.{name}{sig}"
+            )));
         }
     }
     Ok(())

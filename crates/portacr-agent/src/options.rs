@@ -12,7 +12,14 @@ use crate::log::LogLevel;
 use crate::path_pattern::{PathPattern, PatternError};
 
 /// The keys in the order they are listed in error messages.
-pub const KNOWN_KEYS: [&str; 6] = ["checkpointTo", "restoreFrom", "keepRunning", "log", "logFile", "compress"];
+pub const KNOWN_KEYS: [&str; 6] = [
+    "checkpointTo",
+    "restoreFrom",
+    "keepRunning",
+    "log",
+    "logFile",
+    "compress",
+];
 
 /// zstd level used when `compress=` is absent: level 1 beat level 3 on heap
 /// data (DESIGN.md, section 1).
@@ -63,9 +70,16 @@ pub enum OptionsError {
     #[error("empty agent option in '{0}' (options are key=value pairs separated by commas)")]
     EmptyItem(String),
     #[error("agent option {key}={value}: {reason}")]
-    BadValue { key: &'static str, value: String, reason: String },
+    BadValue {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
     #[error("invalid checkpointTo pattern '{pattern}': {source}")]
-    BadPattern { pattern: String, source: PatternError },
+    BadPattern {
+        pattern: String,
+        source: PatternError,
+    },
     #[error("agent options checkpointTo and restoreFrom exclude each other (a restored JVM checkpoints to the pattern recorded in its image)")]
     CheckpointAndRestore,
 }
@@ -107,11 +121,18 @@ impl AgentOptions {
     }
 
     fn apply(&mut self, key: &'static str, value: &str) -> Result<(), OptionsError> {
-        let bad = |reason: &str| OptionsError::BadValue { key, value: value.to_owned(), reason: reason.to_owned() };
+        let bad = |reason: &str| OptionsError::BadValue {
+            key,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
         match key {
             "checkpointTo" => {
-                let pattern = PathPattern::parse(value)
-                    .map_err(|source| OptionsError::BadPattern { pattern: value.to_owned(), source })?;
+                let pattern =
+                    PathPattern::parse(value).map_err(|source| OptionsError::BadPattern {
+                        pattern: value.to_owned(),
+                        source,
+                    })?;
                 self.checkpoint_to = Some(pattern);
             }
             "restoreFrom" => {
@@ -128,8 +149,8 @@ impl AgentOptions {
                 }
             }
             "log" => {
-                self.log_level =
-                    LogLevel::from_name(value).ok_or_else(|| bad("expected off, error, warn, info, debug or trace"))?;
+                self.log_level = LogLevel::from_name(value)
+                    .ok_or_else(|| bad("expected off, error, warn, info, debug or trace"))?;
             }
             "logFile" => {
                 if value.is_empty() {
@@ -138,7 +159,9 @@ impl AgentOptions {
                 self.log_file = Some(PathBuf::from(value));
             }
             "compress" => {
-                let level: i32 = value.parse().map_err(|_| bad("expected a zstd level, -7..=-1 or 1..=22"))?;
+                let level: i32 = value
+                    .parse()
+                    .map_err(|_| bad("expected a zstd level, -7..=-1 or 1..=22"))?;
                 if level == 0 || !(MIN_COMPRESSION_LEVEL..=MAX_COMPRESSION_LEVEL).contains(&level) {
                     return Err(bad("expected a zstd level, -7..=-1 or 1..=22"));
                 }
@@ -171,8 +194,14 @@ mod tests {
 
     #[test]
     fn all_keys() {
-        let options = parse("checkpointTo=/tmp/img_%a,keepRunning=true,log=debug,logFile=/tmp/l.txt,compress=-3").unwrap();
-        assert_eq!(options.checkpoint_to.as_ref().unwrap().source(), "/tmp/img_%a");
+        let options = parse(
+            "checkpointTo=/tmp/img_%a,keepRunning=true,log=debug,logFile=/tmp/l.txt,compress=-3",
+        )
+        .unwrap();
+        assert_eq!(
+            options.checkpoint_to.as_ref().unwrap().source(),
+            "/tmp/img_%a"
+        );
         assert!(options.keep_running);
         assert_eq!(options.log_level, LogLevel::Debug);
         assert_eq!(options.log_file, Some(PathBuf::from("/tmp/l.txt")));
@@ -196,9 +225,15 @@ mod tests {
             err.to_string(),
             "unknown agent option 'chekpointTo' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress)"
         );
-        assert_eq!(parse("verbose").unwrap_err(), OptionsError::UnknownKey("verbose".into()));
+        assert_eq!(
+            parse("verbose").unwrap_err(),
+            OptionsError::UnknownKey("verbose".into())
+        );
         // Keys are case-sensitive, like the JVM's own -XX options.
-        assert_eq!(parse("keeprunning=true").unwrap_err(), OptionsError::UnknownKey("keeprunning".into()));
+        assert_eq!(
+            parse("keeprunning=true").unwrap_err(),
+            OptionsError::UnknownKey("keeprunning".into())
+        );
     }
 
     #[test]
@@ -209,9 +244,18 @@ mod tests {
 
     #[test]
     fn missing_value_and_empty_items() {
-        assert_eq!(parse("keepRunning").unwrap_err(), OptionsError::MissingValue("keepRunning".into()));
-        assert!(matches!(parse("log=info,,compress=3").unwrap_err(), OptionsError::EmptyItem(_)));
-        assert!(matches!(parse("log=info,").unwrap_err(), OptionsError::EmptyItem(_)));
+        assert_eq!(
+            parse("keepRunning").unwrap_err(),
+            OptionsError::MissingValue("keepRunning".into())
+        );
+        assert!(matches!(
+            parse("log=info,,compress=3").unwrap_err(),
+            OptionsError::EmptyItem(_)
+        ));
+        assert!(matches!(
+            parse("log=info,").unwrap_err(),
+            OptionsError::EmptyItem(_)
+        ));
     }
 
     #[test]
@@ -226,12 +270,27 @@ mod tests {
         );
         for level in ["0", "23", "-8", "x", "", "1.5"] {
             assert!(
-                matches!(parse(&format!("compress={level}")).unwrap_err(), OptionsError::BadValue { key: "compress", .. }),
+                matches!(
+                    parse(&format!("compress={level}")).unwrap_err(),
+                    OptionsError::BadValue {
+                        key: "compress",
+                        ..
+                    }
+                ),
                 "{level}"
             );
         }
-        assert!(matches!(parse("logFile=").unwrap_err(), OptionsError::BadValue { key: "logFile", .. }));
-        assert!(matches!(parse("restoreFrom=").unwrap_err(), OptionsError::BadValue { key: "restoreFrom", .. }));
+        assert!(matches!(
+            parse("logFile=").unwrap_err(),
+            OptionsError::BadValue { key: "logFile", .. }
+        ));
+        assert!(matches!(
+            parse("restoreFrom=").unwrap_err(),
+            OptionsError::BadValue {
+                key: "restoreFrom",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -242,11 +301,17 @@ mod tests {
             "invalid checkpointTo pattern '/tmp/img_%q': unknown placeholder '%q' at offset 9 \
              (known: %% %a %f %u %t %T %b %B %r %R %p %c %m %g)"
         );
-        assert!(matches!(parse("checkpointTo=").unwrap_err(), OptionsError::BadPattern { .. }));
+        assert!(matches!(
+            parse("checkpointTo=").unwrap_err(),
+            OptionsError::BadPattern { .. }
+        ));
     }
 
     #[test]
     fn checkpoint_and_restore_exclude_each_other() {
-        assert_eq!(parse("checkpointTo=/a,restoreFrom=/b").unwrap_err(), OptionsError::CheckpointAndRestore);
+        assert_eq!(
+            parse("checkpointTo=/a,restoreFrom=/b").unwrap_err(),
+            OptionsError::CheckpointAndRestore
+        );
     }
 }

@@ -85,7 +85,10 @@ pub enum PatternPart {
     /// Text copied as is (`%%` already turned into `%`).
     Literal(String),
     /// A placeholder, with the zero-padded minimum width if one was given.
-    Placeholder { placeholder: Placeholder, width: Option<usize> },
+    Placeholder {
+        placeholder: Placeholder,
+        width: Option<usize>,
+    },
 }
 
 /// Why a pattern was refused. `offset` is the 0-based character position of
@@ -97,9 +100,13 @@ pub enum PatternError {
     UnknownPlaceholder { text: String, offset: usize },
     #[error("dangling '%' at offset {offset} (write %% for a percent sign)")]
     DanglingPercent { offset: usize },
-    #[error("placeholder '%{text}' at offset {offset} takes no width (only %f %T %B %R %p %c %g do)")]
+    #[error(
+        "placeholder '%{text}' at offset {offset} takes no width (only %f %T %B %R %p %c %g do)"
+    )]
     WidthNotAllowed { text: String, offset: usize },
-    #[error("width of placeholder '%{text}' at offset {offset} is larger than {MAX_PLACEHOLDER_WIDTH}")]
+    #[error(
+        "width of placeholder '%{text}' at offset {offset} is larger than {MAX_PLACEHOLDER_WIDTH}"
+    )]
     WidthTooLarge { text: String, offset: usize },
     #[error("pattern is empty")]
     Empty,
@@ -161,16 +168,27 @@ impl PathPattern {
                 literal.push('%');
                 continue;
             }
-            let placeholder = Placeholder::from_letter(letter)
-                .ok_or(PatternError::UnknownPlaceholder { text: text.clone(), offset: start })?;
+            let placeholder =
+                Placeholder::from_letter(letter).ok_or(PatternError::UnknownPlaceholder {
+                    text: text.clone(),
+                    offset: start,
+                })?;
             let width = if digits.is_empty() {
                 None
             } else if !placeholder.is_numeric() {
-                return Err(PatternError::WidthNotAllowed { text, offset: start });
+                return Err(PatternError::WidthNotAllowed {
+                    text,
+                    offset: start,
+                });
             } else {
                 match digits.parse::<usize>() {
                     Ok(w) if w <= MAX_PLACEHOLDER_WIDTH => Some(w),
-                    _ => return Err(PatternError::WidthTooLarge { text, offset: start }),
+                    _ => {
+                        return Err(PatternError::WidthTooLarge {
+                            text,
+                            offset: start,
+                        })
+                    }
                 }
             };
             if !literal.is_empty() {
@@ -181,7 +199,10 @@ impl PathPattern {
         if !literal.is_empty() {
             parts.push(PatternPart::Literal(literal));
         }
-        Ok(PathPattern { source: source.to_owned(), parts })
+        Ok(PathPattern {
+            source: source.to_owned(),
+            parts,
+        })
     }
 
     /// The pattern as the user wrote it.
@@ -208,18 +229,31 @@ impl PathPattern {
     }
 }
 
-fn expand_placeholder(out: &mut String, placeholder: Placeholder, width: usize, context: &PatternContext) {
+fn expand_placeholder(
+    out: &mut String,
+    placeholder: Placeholder,
+    width: usize,
+    context: &PatternContext,
+) {
     // `write!` into a String cannot fail; the results are ignored on purpose.
     let _ = match placeholder {
         Placeholder::Arch => write!(out, "{}", context.arch),
         Placeholder::CpuFeatures => write!(out, "{:0width$x}", context.cpu_features),
         Placeholder::Uuid => write!(out, "{}", context.uuid),
-        Placeholder::CheckpointTime => write!(out, "{}", iso8601_basic_utc(context.checkpoint_time_ms)),
-        Placeholder::CheckpointEpoch => write!(out, "{:0width$}", context.checkpoint_time_ms.div_euclid(1000)),
+        Placeholder::CheckpointTime => {
+            write!(out, "{}", iso8601_basic_utc(context.checkpoint_time_ms))
+        }
+        Placeholder::CheckpointEpoch => write!(
+            out,
+            "{:0width$}",
+            context.checkpoint_time_ms.div_euclid(1000)
+        ),
         Placeholder::BootTime => write!(out, "{}", iso8601_basic_utc(context.boot_time_ms)),
         Placeholder::BootEpoch => write!(out, "{:0width$}", context.boot_time_ms.div_euclid(1000)),
         Placeholder::RestoreTime => write!(out, "{}", iso8601_basic_utc(context.restore_time_ms)),
-        Placeholder::RestoreEpoch => write!(out, "{:0width$}", context.restore_time_ms.div_euclid(1000)),
+        Placeholder::RestoreEpoch => {
+            write!(out, "{:0width$}", context.restore_time_ms.div_euclid(1000))
+        }
         Placeholder::Pid => write!(out, "{:0width$}", context.pid),
         Placeholder::CpuCount => write!(out, "{:0width$}", context.cpu_count),
         Placeholder::MaxHeap => write!(out, "{}", heap_size_text(context.max_heap_bytes)),
@@ -229,6 +263,7 @@ fn expand_placeholder(out: &mut String, placeholder: Placeholder, width: usize, 
 
 /// `512M`, `2G`, `1536K`: the largest unit that divides the size exactly,
 /// plain bytes when none does (as -Xmx would accept it back).
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; the workspace allows 1.85
 pub fn heap_size_text(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
     for (size, unit) in UNITS {
@@ -260,11 +295,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let shifted = days + 719_468; // days since 0000-03-01
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153; // 0 = March
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -324,7 +364,10 @@ mod tests {
 
     #[test]
     fn mixed_pattern() {
-        assert_eq!(expand("/tmp/img_%a_%t/gen%03g-%p"), "/tmp/img_x86_64_20250909T141711Z/gen003-4242");
+        assert_eq!(
+            expand("/tmp/img_%a_%t/gen%03g-%p"),
+            "/tmp/img_x86_64_20250909T141711Z/gen003-4242"
+        );
     }
 
     #[test]
@@ -363,16 +406,38 @@ mod tests {
     #[test]
     fn unknown_placeholder_is_named_with_offset() {
         let err = PathPattern::parse("/tmp/x_%q").unwrap_err();
-        assert_eq!(err, PatternError::UnknownPlaceholder { text: "q".into(), offset: 7 });
-        assert!(err.to_string().starts_with("unknown placeholder '%q' at offset 7"), "{err}");
+        assert_eq!(
+            err,
+            PatternError::UnknownPlaceholder {
+                text: "q".into(),
+                offset: 7
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("unknown placeholder '%q' at offset 7"),
+            "{err}"
+        );
         let err = PathPattern::parse("%03z").unwrap_err();
-        assert_eq!(err, PatternError::UnknownPlaceholder { text: "03z".into(), offset: 0 });
+        assert_eq!(
+            err,
+            PatternError::UnknownPlaceholder {
+                text: "03z".into(),
+                offset: 0
+            }
+        );
     }
 
     #[test]
     fn dangling_percent() {
-        assert_eq!(PathPattern::parse("/tmp/x%").unwrap_err(), PatternError::DanglingPercent { offset: 6 });
-        assert_eq!(PathPattern::parse("/tmp/x%03").unwrap_err(), PatternError::DanglingPercent { offset: 6 });
+        assert_eq!(
+            PathPattern::parse("/tmp/x%").unwrap_err(),
+            PatternError::DanglingPercent { offset: 6 }
+        );
+        assert_eq!(
+            PathPattern::parse("/tmp/x%03").unwrap_err(),
+            PatternError::DanglingPercent { offset: 6 }
+        );
     }
 
     #[test]
@@ -381,16 +446,25 @@ mod tests {
             let pattern = format!("img%02{letter}");
             assert_eq!(
                 PathPattern::parse(&pattern).unwrap_err(),
-                PatternError::WidthNotAllowed { text: format!("02{letter}"), offset: 3 },
+                PatternError::WidthNotAllowed {
+                    text: format!("02{letter}"),
+                    offset: 3
+                },
                 "{pattern}"
             );
         }
-        assert!(matches!(PathPattern::parse("%02%").unwrap_err(), PatternError::UnknownPlaceholder { .. }));
+        assert!(matches!(
+            PathPattern::parse("%02%").unwrap_err(),
+            PatternError::UnknownPlaceholder { .. }
+        ));
     }
 
     #[test]
     fn absurd_width_is_refused() {
-        assert!(matches!(PathPattern::parse("%065g").unwrap_err(), PatternError::WidthTooLarge { offset: 0, .. }));
+        assert!(matches!(
+            PathPattern::parse("%065g").unwrap_err(),
+            PatternError::WidthTooLarge { offset: 0, .. }
+        ));
         assert!(matches!(
             PathPattern::parse("%99999999999999999999999g").unwrap_err(),
             PatternError::WidthTooLarge { .. }
@@ -406,6 +480,12 @@ mod tests {
     #[test]
     fn offsets_count_characters_not_bytes() {
         let err = PathPattern::parse("/tmp/é_%x").unwrap_err();
-        assert_eq!(err, PatternError::UnknownPlaceholder { text: "x".into(), offset: 7 });
+        assert_eq!(
+            err,
+            PatternError::UnknownPlaceholder {
+                text: "x".into(),
+                offset: 7
+            }
+        );
     }
 }

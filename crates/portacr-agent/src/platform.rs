@@ -10,12 +10,17 @@ pub fn arch() -> &'static str {
 
 /// Epoch milliseconds now.
 pub fn now_millis() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// CPUs this process may use (affinity and cgroup quota), as `%c` prints.
 pub fn cpu_count() -> u32 {
-    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1)
 }
 
 /// CPU feature bits, printed as hex by `%f`.
@@ -38,7 +43,11 @@ pub fn cpu_features() -> u64 {
         let (leaf1, leaf7_ebx) = unsafe {
             let max_leaf = __cpuid(0).eax;
             let leaf1 = __cpuid(1);
-            let leaf7_ebx = if max_leaf >= 7 { __cpuid_count(7, 0).ebx } else { 0 };
+            let leaf7_ebx = if max_leaf >= 7 {
+                __cpuid_count(7, 0).ebx
+            } else {
+                0
+            };
             (leaf1, leaf7_ebx)
         };
         u64::from(leaf1.ecx) | (u64::from(leaf7_ebx) << 32)

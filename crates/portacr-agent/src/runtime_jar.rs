@@ -86,7 +86,10 @@ mod tests {
         assert_ne!(a.jar_path(), b.jar_path());
         assert_eq!(fs::read(a.jar_path()).unwrap(), RUNTIME_JAR);
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(a.jar_path().parent().unwrap()).unwrap().permissions().mode();
+        let mode = fs::metadata(a.jar_path().parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700);
         a.remove();
         b.remove();

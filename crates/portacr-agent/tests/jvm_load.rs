@@ -23,7 +23,10 @@ fn agent_lib() -> PathBuf {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let deps = exe.parent().expect("deps dir");
-    for candidate in [deps.join("libportacr.so"), deps.parent().unwrap().join("libportacr.so")] {
+    for candidate in [
+        deps.join("libportacr.so"),
+        deps.parent().unwrap().join("libportacr.so"),
+    ] {
         if candidate.is_file() {
             return candidate;
         }
@@ -32,17 +35,29 @@ fn agent_lib() -> PathBuf {
 }
 
 fn jdk(var: &str, default: &str) -> PathBuf {
-    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default));
-    assert!(path.is_file(), "{var}: no java at {} (install it or set {var})", path.display());
+    let path = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default));
+    assert!(
+        path.is_file(),
+        "{var}: no java at {} (install it or set {var})",
+        path.display()
+    );
     path
 }
 
 fn jdk17() -> PathBuf {
-    jdk("PORTACR_JDK17", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
+    jdk(
+        "PORTACR_JDK17",
+        "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+    )
 }
 
 fn jdk25() -> PathBuf {
-    jdk("PORTACR_JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
+    jdk(
+        "PORTACR_JDK25",
+        "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java",
+    )
 }
 
 fn javac() -> PathBuf {
@@ -56,7 +71,8 @@ fn javac() -> PathBuf {
 }
 
 fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("portacr-agent-test-{}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("portacr-agent-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -92,7 +108,11 @@ fn compile(out: &Path, sources: &[PathBuf]) {
         .args(sources)
         .output()
         .expect("run javac");
-    assert!(output.status.success(), "javac failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "javac failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs `java` with a time limit.
@@ -165,9 +185,21 @@ fn check_bad_options(java: &Path) {
     ];
     for (options, expected) in cases {
         let output = run_java(java, &[agent_arg(options), "-version".into()]);
-        assert!(!output.status.success(), "{options}: the JVM started anyway");
-        let ours: Vec<String> = stderr(&output).lines().filter(|l| l.starts_with("portacr:")).map(String::from).collect();
-        assert_eq!(ours, vec![expected.to_owned()], "{options}: stderr was:\n{}", stderr(&output));
+        assert!(
+            !output.status.success(),
+            "{options}: the JVM started anyway"
+        );
+        let ours: Vec<String> = stderr(&output)
+            .lines()
+            .filter(|l| l.starts_with("portacr:"))
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            ours,
+            vec![expected.to_owned()],
+            "{options}: stderr was:\n{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -184,14 +216,36 @@ fn bad_options_refuse_start_jdk25() {
 fn check_plain_program(java: &Path) {
     let (classes, _, _) = fixtures();
     let img = scratch_dir("plain").join("img_%p");
-    for options in [String::new(), format!("checkpointTo={},keepRunning=false,log=warn", img.display())] {
+    for options in [
+        String::new(),
+        format!("checkpointTo={},keepRunning=false,log=warn", img.display()),
+    ] {
         let output = run_java(
             java,
-            &[agent_arg(&options), "-Xcheck:jni".into(), "-cp".into(), classes.display().to_string(), "CpuLoop".into(), "1".into()],
+            &[
+                agent_arg(&options),
+                "-Xcheck:jni".into(),
+                "-cp".into(),
+                classes.display().to_string(),
+                "CpuLoop".into(),
+                "1".into(),
+            ],
         );
-        assert!(output.status.success(), "options '{options}': {}", stderr(&output));
-        assert!(stdout(&output).starts_with("best_ms="), "{}", stdout(&output));
-        assert_eq!(stderr(&output), "", "options '{options}': expected a quiet stderr (no JNI warnings)");
+        assert!(
+            output.status.success(),
+            "options '{options}': {}",
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).starts_with("best_ms="),
+            "{}",
+            stdout(&output)
+        );
+        assert_eq!(
+            stderr(&output),
+            "",
+            "options '{options}': expected a quiet stderr (no JNI warnings)"
+        );
     }
 }
 
@@ -209,7 +263,11 @@ fn check_natives(java: &Path, name: &str) {
     let (classes, twin0, twin1) = fixtures();
     let root = scratch_dir(&format!("natives-{name}"));
     let log_file = root.join("agent.log");
-    let options = format!("checkpointTo={}/img_%a_%03g_%m,log=info,logFile={}", root.display(), log_file.display());
+    let options = format!(
+        "checkpointTo={}/img_%a_%03g_%m,log=info,logFile={}",
+        root.display(),
+        log_file.display()
+    );
     let output = run_java(
         java,
         &[
@@ -223,10 +281,23 @@ fn check_natives(java: &Path, name: &str) {
         ],
     );
     let out = stdout(&output);
-    assert!(output.status.success(), "stdout:\n{out}\nstderr:\n{}", stderr(&output));
-    assert!(!stderr(&output).contains("WARNING"), "JNI warnings:\n{}", stderr(&output));
-    let facts: std::collections::HashMap<&str, &str> = out.lines().filter_map(|l| l.split_once('=')).collect();
-    let fact = |key: &str| *facts.get(key).unwrap_or_else(|| panic!("no {key}= line in:\n{out}"));
+    assert!(
+        output.status.success(),
+        "stdout:\n{out}\nstderr:\n{}",
+        stderr(&output)
+    );
+    assert!(
+        !stderr(&output).contains("WARNING"),
+        "JNI warnings:\n{}",
+        stderr(&output)
+    );
+    let facts: std::collections::HashMap<&str, &str> =
+        out.lines().filter_map(|l| l.split_once('=')).collect();
+    let fact = |key: &str| {
+        *facts
+            .get(key)
+            .unwrap_or_else(|| panic!("no {key}= line in:\n{out}"))
+    };
     let expected_dir = root.join(format!("img_{}_001_512M", std::env::consts::ARCH));
     let expectations = [
         ("loader", "null"),
@@ -254,11 +325,17 @@ fn check_natives(java: &Path, name: &str) {
         ("typesStringLength", "L:R|S:|C:-1"),
         ("typesMissingMethod", "null"),
         ("rematerialized", "true"),
-        ("nullClass", "java.lang.IllegalStateException: class argument is null"),
+        (
+            "nullClass",
+            "java.lang.IllegalStateException: class argument is null",
+        ),
         ("otherThreadsAfterJoin", "null"),
         ("beginError", "null"),
         ("badRange", "java.lang.ArrayIndexOutOfBoundsException"),
-        ("commitAgain", "java.lang.IllegalStateException: no image is being written (call begin first)"),
+        (
+            "commitAgain",
+            "java.lang.IllegalStateException: no image is being written (call begin first)",
+        ),
     ];
     for (key, value) in expectations {
         assert_eq!(fact(key), value, "{key}; full output:\n{out}");
@@ -271,7 +348,10 @@ fn check_natives(java: &Path, name: &str) {
     assert_eq!(fact("committed"), expected_dir.display().to_string());
     let image = std::fs::read(expected_dir.join("image.pcr")).expect("image.pcr written");
     assert!(image.len() > 16);
-    let entries: Vec<_> = std::fs::read_dir(&expected_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let entries: Vec<_> = std::fs::read_dir(&expected_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(entries.len(), 1, "temporary files left: {entries:?}");
     let log = std::fs::read_to_string(&log_file).expect("log file");
     assert!(log.contains("portacr: info: probe says hello\n"), "{log}");
@@ -300,23 +380,50 @@ fn check_checkpoint(java: &Path, name: &str) {
         let options = format!("checkpointTo={},keepRunning={keep_running}", dir.display());
         let output = run_java(
             java,
-            &[agent_arg(&options), "-Xcheck:jni".into(), "-cp".into(), classes.display().to_string(), "CheckpointProbe".into()],
+            &[
+                agent_arg(&options),
+                "-Xcheck:jni".into(),
+                "-cp".into(),
+                classes.display().to_string(),
+                "CheckpointProbe".into(),
+            ],
         );
         let out = stdout(&output);
-        assert!(output.status.success(), "stdout:\n{out}\nstderr:\n{}", stderr(&output));
-        assert!(!stderr(&output).contains("WARNING"), "JNI warnings:\n{}", stderr(&output));
+        assert!(
+            output.status.success(),
+            "stdout:\n{out}\nstderr:\n{}",
+            stderr(&output)
+        );
+        assert!(
+            !stderr(&output).contains("WARNING"),
+            "JNI warnings:\n{}",
+            stderr(&output)
+        );
         assert!(out.starts_with("before checkpoint\n"), "{out}");
-        assert_eq!(out.contains("after checkpoint sum=106"), keep_running, "{out}");
+        assert_eq!(
+            out.contains("after checkpoint sum=106"),
+            keep_running,
+            "{out}"
+        );
         let images: Vec<PathBuf> = std::fs::read_dir(&root)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("img_{keep_running}_")))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("img_{keep_running}_"))
+            })
             .collect();
         assert_eq!(images.len(), 1, "{images:?}");
         let image = portacr_image::Image::open(&images[0].join("image.pcr")).expect("image opens");
         let report = portacr_image::verify(&image);
         assert!(report.problems.is_empty(), "verify: {:?}", report.problems);
-        assert!(report.objects >= 1000, "the 1000 strings of STATE at least: {}", report.objects);
+        assert!(
+            report.objects >= 1000,
+            "the 1000 strings of STATE at least: {}",
+            report.objects
+        );
         let threads = image.threads().expect("threads section");
         assert!(!threads.is_empty());
     }
@@ -349,10 +456,23 @@ fn overhead_without_checkpoint() {
                 if with_agent {
                     args.push(agent_arg("checkpointTo=/tmp/portacr-overhead-%p"));
                 }
-                args.extend(["-cp".into(), classes.display().to_string(), "CpuLoop".into(), "6".into()]);
+                args.extend([
+                    "-cp".into(),
+                    classes.display().to_string(),
+                    "CpuLoop".into(),
+                    "6".into(),
+                ]);
                 let output = run_java(&java, &args);
                 assert!(output.status.success(), "{}", stderr(&output));
-                let ms: u64 = stdout(&output).trim().strip_prefix("best_ms=").unwrap().split(' ').next().unwrap().parse().unwrap();
+                let ms: u64 = stdout(&output)
+                    .trim()
+                    .strip_prefix("best_ms=")
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 if with_agent {
                     best_with = best_with.min(ms);
                 } else {

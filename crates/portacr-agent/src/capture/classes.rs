@@ -11,16 +11,18 @@ use crate::agent::{loader_tag, Agent};
 const SPARE_LOCAL_REFS: i32 = 16;
 
 /// Every loaded class (`GetLoadedClasses`) as a `Class[]`.
-pub fn loaded_classes<'local>(agent: &Agent, env: &mut JNIEnv<'local>) -> Result<JObjectArray<'local>, CaptureError> {
+pub fn loaded_classes<'local>(
+    agent: &Agent,
+    env: &mut JNIEnv<'local>,
+) -> Result<JObjectArray<'local>, CaptureError> {
     env.with_local_frame_returning_local(SPARE_LOCAL_REFS, |env| -> Result<JObject, CaptureError> {
         let classes = agent.jvmti.loaded_classes()?;
         // GetLoadedClasses made one local reference per class at once; say
         // so before the next JNI call so -Xcheck:jni does not warn.
         env.ensure_local_capacity(classes.len() as i32 + SPARE_LOCAL_REFS)?;
-        let array = env.new_object_array(classes.len() as i32, "java/lang/Class", JObject::null())?;
-        for (index, &class) in classes.iter().enumerate() {
-            // SAFETY: a live local reference from GetLoadedClasses.
-            let class = unsafe { JObject::from_raw(class) };
+        let array =
+            env.new_object_array(classes.len() as i32, "java/lang/Class", JObject::null())?;
+        for (index, class) in classes.objects().enumerate() {
             env.set_object_array_element(&array, index as i32, &class)?;
             env.delete_local_ref(class)?;
         }
@@ -37,15 +39,15 @@ pub fn declared_fields<'local>(
     env: &mut JNIEnv<'local>,
     class: &JClass,
 ) -> Result<JObjectArray<'local>, CaptureError> {
-    let fields = agent.jvmti.class_fields(class.as_raw())?;
+    let fields = agent.jvmti.class_fields(class)?;
     let mut names = Vec::with_capacity(fields.len());
     let mut descriptors = Vec::with_capacity(fields.len());
     let mut flags = Vec::with_capacity(fields.len());
-    for &field in fields.iter() {
-        let (name, descriptor) = agent.jvmti.field_name(class.as_raw(), field)?;
+    for field in fields.field_ids() {
+        let (name, descriptor) = agent.jvmti.field_name(class, field)?;
         names.push(name);
         descriptors.push(descriptor);
-        flags.push(agent.jvmti.field_modifiers(class.as_raw(), field)?);
+        flags.push(agent.jvmti.field_modifiers(class, field)?);
     }
     env.with_local_frame_returning_local(SPARE_LOCAL_REFS, |env| -> Result<JObject, CaptureError> {
         let names = string_array(env, &names)?;
@@ -61,7 +63,10 @@ pub fn declared_fields<'local>(
     .map(JObjectArray::from)
 }
 
-fn string_array<'local>(env: &mut JNIEnv<'local>, values: &[String]) -> Result<JObjectArray<'local>, CaptureError> {
+fn string_array<'local>(
+    env: &mut JNIEnv<'local>,
+    values: &[String],
+) -> Result<JObjectArray<'local>, CaptureError> {
     let array = env.new_object_array(values.len() as i32, "java/lang/String", JObject::null())?;
     for (index, value) in values.iter().enumerate() {
         let text = env.new_string(value)?;
@@ -72,34 +77,43 @@ fn string_array<'local>(env: &mut JNIEnv<'local>, values: &[String]) -> Result<J
 }
 
 pub fn class_status(agent: &Agent, class: &JClass) -> Result<i32, CaptureError> {
-    Ok(agent.jvmti.class_status(class.as_raw())?)
+    Ok(agent.jvmti.class_status(class)?)
 }
 
 pub fn class_modifiers(agent: &Agent, class: &JClass) -> Result<i32, CaptureError> {
-    Ok(agent.jvmti.class_modifiers(class.as_raw())?)
+    Ok(agent.jvmti.class_modifiers(class)?)
 }
 
 /// The internal name of a class (`demo/Main`, `[I`).
 pub fn class_name(agent: &Agent, class: &JClass) -> Result<String, CaptureError> {
-    Ok(internal_name(&agent.jvmti.class_signature(class.as_raw())?).to_owned())
+    Ok(internal_name(&agent.jvmti.class_signature(class)?).to_owned())
 }
 
 /// The tag of the class's defining loader in the class-bytes cache, `None`
 /// for the boot loader or a loader that never defined a class we saw.
-pub fn defining_loader_tag(agent: &Agent, env: &mut JNIEnv, class: &JClass) -> Result<Option<i64>, CaptureError> {
-    let loader = agent.jvmti.class_loader(class.as_raw())?;
-    let tag = loader_tag(agent, loader, false);
+pub fn defining_loader_tag(
+    agent: &Agent,
+    env: &mut JNIEnv,
+    class: &JClass,
+) -> Result<Option<i64>, CaptureError> {
+    let loader = agent.jvmti.class_loader(class)?;
+    let tag = loader_tag(agent, &loader, false);
     if !loader.is_null() {
-        // SAFETY: a local reference GetClassLoader just made.
-        env.delete_local_ref(unsafe { JObject::from_raw(loader) })?;
+        env.delete_local_ref(loader)?;
     }
     Ok(tag?)
 }
 
 /// SHA-256 of the bytes the class was defined from, if ClassFileLoadHook
 /// saw them.
-pub fn class_digest(agent: &Agent, env: &mut JNIEnv, class: &JClass) -> Result<Option<[u8; 32]>, CaptureError> {
-    let Some(tag) = defining_loader_tag(agent, env, class)? else { return Ok(None) };
+pub fn class_digest(
+    agent: &Agent,
+    env: &mut JNIEnv,
+    class: &JClass,
+) -> Result<Option<[u8; 32]>, CaptureError> {
+    let Some(tag) = defining_loader_tag(agent, env, class)? else {
+        return Ok(None);
+    };
     let name = class_name(agent, class)?;
     Ok(agent.class_bytes.get(tag, &name).map(|c| c.sha256()))
 }

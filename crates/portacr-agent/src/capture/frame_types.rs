@@ -31,15 +31,21 @@ pub fn frame_types(
     method_descriptor: &str,
     bci: i32,
 ) -> Result<Option<String>, CaptureError> {
-    let Ok(bci) = u32::try_from(bci) else { return Ok(None) };
+    let Ok(bci) = u32::try_from(bci) else {
+        return Ok(None);
+    };
     let name = class_name(agent, class)?;
     let Some(bytes) = class_bytes(agent, env, class, &name)? else {
         log_debug!("frameTypes: no class bytes for {name}");
         return Ok(None);
     };
-    Ok(encode_frame_types(&bytes.bytes, method_name, method_descriptor, bci)
-        .map_err(|e| log_debug!("frameTypes: {name}.{method_name}{method_descriptor} bci {bci}: {e}"))
-        .ok())
+    Ok(
+        encode_frame_types(&bytes.bytes, method_name, method_descriptor, bci)
+            .map_err(|e| {
+                log_debug!("frameTypes: {name}.{method_name}{method_descriptor} bci {bci}: {e}")
+            })
+            .ok(),
+    )
 }
 
 /// Types a frame from class-file bytes. Kept apart from JNI so it can be
@@ -69,26 +75,40 @@ fn class_bytes(
     if let Some(bytes) = agent.class_bytes.get(JDK_CLASSES_TAG, name) {
         return Ok(Some(bytes));
     }
-    let Some(bytes) = read_class_resource(env, class, name)? else { return Ok(None) };
+    let Some(bytes) = read_class_resource(env, class, name)? else {
+        return Ok(None);
+    };
     agent.class_bytes.insert(JDK_CLASSES_TAG, name, &bytes);
     Ok(agent.class_bytes.get(JDK_CLASSES_TAG, name))
 }
 
 /// `class.getResourceAsStream("/" + name + ".class").readAllBytes()`; any
 /// Java exception on the way is cleared and means "not available".
-fn read_class_resource(env: &mut JNIEnv, class: &JClass, name: &str) -> Result<Option<Vec<u8>>, CaptureError> {
+fn read_class_resource(
+    env: &mut JNIEnv,
+    class: &JClass,
+    name: &str,
+) -> Result<Option<Vec<u8>>, CaptureError> {
     if name.starts_with('[') {
         return Ok(None);
     }
     let result = env.with_local_frame(8, |env| -> Result<Option<Vec<u8>>, jni::errors::Error> {
         let path = env.new_string(format!("/{name}.class"))?;
         let stream = env
-            .call_method(class, "getResourceAsStream", "(Ljava/lang/String;)Ljava/io/InputStream;", &[JValue::Object(&path)])?
+            .call_method(
+                class,
+                "getResourceAsStream",
+                "(Ljava/lang/String;)Ljava/io/InputStream;",
+                &[JValue::Object(&path)],
+            )?
             .l()?;
         if stream.is_null() {
             return Ok(None);
         }
-        let bytes: JByteArray = env.call_method(&stream, "readAllBytes", "()[B", &[])?.l()?.into();
+        let bytes: JByteArray = env
+            .call_method(&stream, "readAllBytes", "()[B", &[])?
+            .l()?
+            .into();
         let bytes = env.convert_byte_array(&bytes)?;
         if env.call_method(&stream, "close", "()V", &[]).is_err() {
             env.exception_clear()?; // the bytes are read; a failed close does not matter

@@ -62,8 +62,14 @@ impl ImageWorker {
         let handle = std::thread::Builder::new()
             .name("portacr-image-writer".into())
             .spawn(move || run_writer(pending, receiver, thread_error))
-            .map_err(|e| CaptureError::State(format!("cannot start the image writer thread: {e}")))?;
-        Ok(ImageWorker { commands, handle, error })
+            .map_err(|e| {
+                CaptureError::State(format!("cannot start the image writer thread: {e}"))
+            })?;
+        Ok(ImageWorker {
+            commands,
+            handle,
+            error,
+        })
     }
 
     fn error(&self) -> Option<String> {
@@ -76,7 +82,10 @@ impl ImageWorker {
         }
         // The thread only hangs up after a failure, which error() reports.
         self.commands.send(command).map_err(|_| {
-            CaptureError::State(self.error().unwrap_or_else(|| "the image writer thread ended".into()))
+            CaptureError::State(
+                self.error()
+                    .unwrap_or_else(|| "the image writer thread ended".into()),
+            )
         })
     }
 
@@ -93,7 +102,11 @@ impl ImageWorker {
     }
 }
 
-fn run_writer(mut pending: PendingImage, commands: Receiver<WriterCommand>, error: Arc<Mutex<Option<String>>>) -> WriterOutcome {
+fn run_writer(
+    mut pending: PendingImage,
+    commands: Receiver<WriterCommand>,
+    error: Arc<Mutex<Option<String>>>,
+) -> WriterOutcome {
     let mut busy = Duration::ZERO;
     let mut failure: Option<String> = None;
     for command in commands.iter() {
@@ -121,7 +134,10 @@ fn run_writer(mut pending: PendingImage, commands: Receiver<WriterCommand>, erro
     }
     // Hung up without a commit: dropping `pending` deletes the temporary file.
     drop(pending);
-    WriterOutcome { result: failure.map_or(Ok(None), Err), busy }
+    WriterOutcome {
+        result: failure.map_or(Ok(None), Err),
+        busy,
+    }
 }
 
 /// At most one image at a time; checkpoints are serialized by the Java side.
@@ -166,7 +182,9 @@ impl ImageOutput {
     }
 
     fn worker(&self) -> Result<&ImageWorker, CaptureError> {
-        self.worker.as_ref().ok_or_else(|| CaptureError::State("no image is being written (call begin first)".into()))
+        self.worker.as_ref().ok_or_else(|| {
+            CaptureError::State("no image is being written (call begin first)".into())
+        })
     }
 
     fn send(&mut self, command: WriterCommand) -> Result<(), CaptureError> {
@@ -189,11 +207,18 @@ impl ImageOutput {
     pub fn section_begin(&mut self, kind: i32) -> Result<(), CaptureError> {
         self.worker()?;
         if self.section_open {
-            return Err(CaptureError::State("sectionBegin while another section is open".into()));
+            return Err(CaptureError::State(
+                "sectionBegin while another section is open".into(),
+            ));
         }
-        let kind = u32::try_from(kind).map_err(|_| CaptureError::State(format!("bad section kind {kind}")))?;
+        let kind = u32::try_from(kind)
+            .map_err(|_| CaptureError::State(format!("bad section kind {kind}")))?;
         let kind = SectionKind(kind);
-        let flags = if SectionKind::ALL.contains(&kind) { 0 } else { SECTION_FLAG_OPTIONAL };
+        let flags = if SectionKind::ALL.contains(&kind) {
+            0
+        } else {
+            SECTION_FLAG_OPTIONAL
+        };
         self.send(WriterCommand::Begin(kind, flags))?;
         self.section_open = true;
         Ok(())
@@ -202,7 +227,9 @@ impl ImageOutput {
     pub fn section_write(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
         self.worker()?;
         if !self.section_open {
-            return Err(CaptureError::State("sectionWrite without an open section".into()));
+            return Err(CaptureError::State(
+                "sectionWrite without an open section".into(),
+            ));
         }
         self.raw_bytes += bytes.len() as u64;
         let mut rest = bytes;
@@ -225,7 +252,9 @@ impl ImageOutput {
         let scratch = std::mem::take(&mut self.scratch);
         // SAFETY: i8 and u8 have the same size and alignment; every bit
         // pattern is valid for both.
-        let bytes = unsafe { std::slice::from_raw_parts(scratch.as_ptr().cast::<u8>(), len.min(scratch.len())) };
+        let bytes = unsafe {
+            std::slice::from_raw_parts(scratch.as_ptr().cast::<u8>(), len.min(scratch.len()))
+        };
         let result = self.section_write(bytes);
         self.scratch = scratch;
         result
@@ -234,7 +263,9 @@ impl ImageOutput {
     pub fn section_end(&mut self) -> Result<(), CaptureError> {
         self.worker()?;
         if !self.section_open {
-            return Err(CaptureError::State("sectionEnd without an open section".into()));
+            return Err(CaptureError::State(
+                "sectionEnd without an open section".into(),
+            ));
         }
         self.flush_batch()?;
         self.send(WriterCommand::End)?;
@@ -248,7 +279,9 @@ impl ImageOutput {
         self.worker()?;
         if self.section_open {
             self.abort();
-            return Err(CaptureError::State("commit with a section still open; image discarded".into()));
+            return Err(CaptureError::State(
+                "commit with a section still open; image discarded".into(),
+            ));
         }
         let worker = self.worker.take().expect("checked above");
         let dir = self.dir.take().unwrap_or_default();
@@ -266,7 +299,9 @@ impl ImageOutput {
                 );
                 Ok(dir)
             }
-            Ok(None) => Err(CaptureError::State("the image writer thread ended without writing the image".into())),
+            Ok(None) => Err(CaptureError::State(
+                "the image writer thread ended without writing the image".into(),
+            )),
             Err(e) => Err(CaptureError::State(e)),
         }
     }
@@ -302,7 +337,10 @@ mod tests {
     }
 
     fn scratch_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("portacr-image-output-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "portacr-image-output-{}-{name}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -318,7 +356,10 @@ mod tests {
         output.section_write(&[0u8; 8]).unwrap(); // ResourceList with no resources: u64 count 0
         output.section_end().unwrap();
         assert_eq!(output.commit().unwrap(), dir);
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(files, vec![std::ffi::OsString::from("image.pcr")]);
         let bytes = std::fs::read(dir.join("image.pcr")).unwrap();
         assert!(bytes.len() > 8);
@@ -334,7 +375,10 @@ mod tests {
         assert!(output.section_begin(1).is_err());
         assert!(output.commit().is_err());
         output.begin(&pattern, &context(), 3).unwrap();
-        assert!(output.section_write(b"x").is_err(), "write without an open section");
+        assert!(
+            output.section_write(b"x").is_err(),
+            "write without an open section"
+        );
         output.section_begin(1).unwrap();
         output.section_write(b"payload").unwrap();
         output.abort();
@@ -350,7 +394,9 @@ mod tests {
         let mut output = ImageOutput::default();
         output.begin(&pattern, &context(), 1).unwrap();
         // An unknown kind is written as an optional section.
-        let payload: Vec<u8> = (0..(3 * BATCH_BYTES + 12_345)).map(|i| (i * 7 % 251) as u8).collect();
+        let payload: Vec<u8> = (0..(3 * BATCH_BYTES + 12_345))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
         output.section_begin(99).unwrap();
         for piece in payload.chunks(100_003) {
             output.section_write(piece).unwrap();
@@ -359,7 +405,10 @@ mod tests {
         let dir = output.commit().unwrap();
         let image = portacr_image::Image::open(&dir.join("image.pcr")).unwrap();
         assert_eq!(image.payload(SectionKind(99)).unwrap(), &payload[..]);
-        assert_eq!(image.section(SectionKind(99)).unwrap().flags & SECTION_FLAG_OPTIONAL, SECTION_FLAG_OPTIONAL);
+        assert_eq!(
+            image.section(SectionKind(99)).unwrap().flags & SECTION_FLAG_OPTIONAL,
+            SECTION_FLAG_OPTIONAL
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 
@@ -371,11 +420,21 @@ mod tests {
         output.begin(&pattern, &context(), 1).unwrap();
         for _ in 0..2 {
             // The second RESOURCES section is refused by the writer thread.
-            let _ = output.section_begin(8).and_then(|_| output.section_write(&[0u8; 8])).and_then(|_| output.section_end());
+            let _ = output
+                .section_begin(8)
+                .and_then(|_| output.section_write(&[0u8; 8]))
+                .and_then(|_| output.section_end());
         }
         let err = output.commit().unwrap_err();
-        assert!(err.to_string().contains("section kind written twice"), "{err}");
-        assert_eq!(std::fs::read_dir(root.join("img")).unwrap().count(), 0, "temporary file removed");
+        assert!(
+            err.to_string().contains("section kind written twice"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_dir(root.join("img")).unwrap().count(),
+            0,
+            "temporary file removed"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -31,16 +31,25 @@ pub enum CaptureError {
 /// `Lfoo/Bar;` → `foo/Bar`; array and primitive signatures stay as they are
 /// (contracts §1 names arrays by descriptor).
 pub fn internal_name(signature: &str) -> &str {
-    signature.strip_prefix('L').and_then(|s| s.strip_suffix(';')).unwrap_or(signature)
+    signature
+        .strip_prefix('L')
+        .and_then(|s| s.strip_suffix(';'))
+        .unwrap_or(signature)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn internal_names() {
-        assert_eq!(super::internal_name("Ljava/lang/String;"), "java/lang/String");
+        assert_eq!(
+            super::internal_name("Ljava/lang/String;"),
+            "java/lang/String"
+        );
         assert_eq!(super::internal_name("[I"), "[I");
-        assert_eq!(super::internal_name("[Ljava/lang/String;"), "[Ljava/lang/String;");
+        assert_eq!(
+            super::internal_name("[Ljava/lang/String;"),
+            "[Ljava/lang/String;"
+        );
         assert_eq!(super::internal_name("I"), "I");
     }
 }

@@ -3,8 +3,7 @@
 //! checkpointing thread to materialize their locals
 //! (`Native.rematerializeFrames`).
 
-use jni::objects::JObject;
-use jni::sys::jobject;
+use jni::objects::{JMethodID, JObject};
 use jni::JNIEnv;
 
 use super::{internal_name, CaptureError};
@@ -71,39 +70,58 @@ pub fn describe_thread_state(state: u32) -> String {
 
 /// One line naming every live application thread other than the caller,
 /// or `None` when there is none.
-pub fn other_threads_error(agent: &Agent, env: &mut JNIEnv) -> Result<Option<String>, CaptureError> {
-    let threads = env.with_local_frame(LOCAL_REFS_PER_THREAD, |env| -> Result<Vec<String>, CaptureError> {
-        let current = agent.jvmti.current_thread()?;
-        let all = agent.jvmti.all_threads()?;
-        // GetAllThreads made one local reference per thread at once.
-        env.ensure_local_capacity(all.len() as i32 + LOCAL_REFS_PER_THREAD)?;
-        let mut others = Vec::new();
-        for &thread in all.iter() {
-            // SAFETY: both are live local references of this thread.
-            let same = env.is_same_object(unsafe { JObject::from_raw(thread) }, unsafe { JObject::from_raw(current) })?;
-            if same {
-                continue;
+pub fn other_threads_error(
+    agent: &Agent,
+    env: &mut JNIEnv,
+) -> Result<Option<String>, CaptureError> {
+    let threads = env.with_local_frame(
+        LOCAL_REFS_PER_THREAD,
+        |env| -> Result<Vec<String>, CaptureError> {
+            let current = agent.jvmti.current_thread()?;
+            let all = agent.jvmti.all_threads()?;
+            // GetAllThreads made one local reference per thread at once.
+            env.ensure_local_capacity(all.len() as i32 + LOCAL_REFS_PER_THREAD)?;
+            let mut others = Vec::new();
+            for thread in all.objects() {
+                if env.is_same_object(&thread, &current)? {
+                    continue;
+                }
+                if let Some(description) = env.with_local_frame(LOCAL_REFS_PER_THREAD, |env| {
+                    describe_if_application(agent, env, &thread)
+                })? {
+                    others.push(description);
+                }
             }
-            if let Some(description) =
-                env.with_local_frame(LOCAL_REFS_PER_THREAD, |env| describe_if_application(agent, env, thread))?
-            {
-                others.push(description);
-            }
-        }
-        Ok(others)
-    })?;
+            Ok(others)
+        },
+    )?;
     if threads.is_empty() {
         return Ok(None);
     }
-    let noun = if threads.len() == 1 { "thread is" } else { "threads are" };
-    Ok(Some(format!("{} other application {noun} alive: {}", threads.len(), threads.join("; "))))
+    let noun = if threads.len() == 1 {
+        "thread is"
+    } else {
+        "threads are"
+    };
+    Ok(Some(format!(
+        "{} other application {noun} alive: {}",
+        threads.len(),
+        threads.join("; ")
+    )))
 }
 
-fn describe_if_application(agent: &Agent, _env: &mut JNIEnv, thread: jobject) -> Result<Option<String>, CaptureError> {
+fn describe_if_application(
+    agent: &Agent,
+    _env: &mut JNIEnv,
+    thread: &JObject,
+) -> Result<Option<String>, CaptureError> {
     let jvmti = &agent.jvmti;
     let state = match jvmti.thread_state(thread) {
         Ok(state) => state,
-        Err(e) if e.code == sys::JVMTI_ERROR_THREAD_NOT_ALIVE || e.code == sys::JVMTI_ERROR_INVALID_THREAD => {
+        Err(e)
+            if e.code == sys::JVMTI_ERROR_THREAD_NOT_ALIVE
+                || e.code == sys::JVMTI_ERROR_INVALID_THREAD =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(e.into()),
@@ -118,34 +136,47 @@ fn describe_if_application(agent: &Agent, _env: &mut JNIEnv, thread: jobject) ->
     let mut chain = Vec::new();
     let mut group = info.thread_group;
     while !group.is_null() && chain.len() < 1024 {
-        let group_info = jvmti.thread_group_info(group)?;
+        let group_info = jvmti.thread_group_info(&group)?;
         chain.push(group_info.name);
         group = group_info.parent;
     }
     if !is_application_group_chain(&chain) {
         return Ok(None);
     }
-    let top = jvmti.stack_trace(thread, 0, 1)?;
+    let top = jvmti.stack_trace(Some(thread), 0, 1)?;
     let Some(frame) = top.first() else {
         if info.name == "DestroyJavaVM" {
             return Ok(None);
         }
-        return Ok(Some(format!("\"{}\" {} with no Java frames", info.name, describe_thread_state(state))));
+        return Ok(Some(format!(
+            "\"{}\" {} with no Java frames",
+            info.name,
+            describe_thread_state(state)
+        )));
     };
     Ok(Some(format!(
         "\"{}\" {} at {}",
         info.name,
         describe_thread_state(state),
-        describe_frame(agent, frame.method, frame.location)?
+        // SAFETY: a method id GetStackTrace just returned.
+        describe_frame(
+            agent,
+            unsafe { JMethodID::from_raw(frame.method) },
+            frame.location
+        )?
     )))
 }
 
 /// `java.lang.Thread.sleep(J)V native`, `demo.Main.run()V bci 12`.
-fn describe_frame(agent: &Agent, method: jni::sys::jmethodID, location: i64) -> Result<String, CaptureError> {
+fn describe_frame(agent: &Agent, method: JMethodID, location: i64) -> Result<String, CaptureError> {
     let (name, descriptor) = agent.jvmti.method_name(method)?;
     let class = agent.jvmti.method_declaring_class(method)?;
-    let class_name = internal_name(&agent.jvmti.class_signature(class)?).replace('/', ".");
-    let position = if location < 0 { "native".to_owned() } else { format!("bci {location}") };
+    let class_name = internal_name(&agent.jvmti.class_signature(&class)?).replace('/', ".");
+    let position = if location < 0 {
+        "native".to_owned()
+    } else {
+        format!("bci {location}")
+    };
     Ok(format!("{class_name}.{name}{descriptor} {position}"))
 }
 
@@ -157,7 +188,7 @@ fn describe_frame(agent: &Agent, method: jni::sys::jmethodID, location: i64) -> 
 /// OPAQUE_FRAME; those are expected and skipped.
 pub fn rematerialize_frames(agent: &Agent, env: &mut JNIEnv) -> Result<(), CaptureError> {
     let jvmti = &agent.jvmti;
-    let current: jobject = std::ptr::null_mut(); // null = the calling thread
+    let current = None; // the calling thread
     let depth_count = jvmti.frame_count(current)?;
     for depth in 0..depth_count {
         let (method, _) = jvmti.frame_location(current, depth)?;
@@ -199,10 +230,19 @@ mod tests {
     #[test]
     fn application_groups() {
         assert!(is_application_group_chain(&chain(&["main", "system"])));
-        assert!(is_application_group_chain(&chain(&["workers", "main", "system"])));
+        assert!(is_application_group_chain(&chain(&[
+            "workers", "main", "system"
+        ])));
         assert!(!is_application_group_chain(&chain(&["system"])));
-        assert!(!is_application_group_chain(&chain(&["InnocuousThreadGroup", "system"])));
-        assert!(!is_application_group_chain(&chain(&["main", "InnocuousThreadGroup", "system"])));
+        assert!(!is_application_group_chain(&chain(&[
+            "InnocuousThreadGroup",
+            "system"
+        ])));
+        assert!(!is_application_group_chain(&chain(&[
+            "main",
+            "InnocuousThreadGroup",
+            "system"
+        ])));
         assert!(!is_application_group_chain(&chain(&[])));
     }
 
@@ -210,13 +250,24 @@ mod tests {
     fn states() {
         let alive = sys::JVMTI_THREAD_STATE_ALIVE;
         assert_eq!(describe_thread_state(0), "NEW");
-        assert_eq!(describe_thread_state(sys::JVMTI_THREAD_STATE_TERMINATED), "TERMINATED");
-        assert_eq!(describe_thread_state(alive | sys::JVMTI_THREAD_STATE_RUNNABLE), "RUNNABLE");
         assert_eq!(
-            describe_thread_state(alive | sys::JVMTI_THREAD_STATE_RUNNABLE | sys::JVMTI_THREAD_STATE_IN_NATIVE),
+            describe_thread_state(sys::JVMTI_THREAD_STATE_TERMINATED),
+            "TERMINATED"
+        );
+        assert_eq!(
+            describe_thread_state(alive | sys::JVMTI_THREAD_STATE_RUNNABLE),
+            "RUNNABLE"
+        );
+        assert_eq!(
+            describe_thread_state(
+                alive | sys::JVMTI_THREAD_STATE_RUNNABLE | sys::JVMTI_THREAD_STATE_IN_NATIVE
+            ),
             "RUNNABLE (in native)"
         );
-        assert_eq!(describe_thread_state(alive | sys::JVMTI_THREAD_STATE_BLOCKED_ON_MONITOR_ENTER), "BLOCKED");
+        assert_eq!(
+            describe_thread_state(alive | sys::JVMTI_THREAD_STATE_BLOCKED_ON_MONITOR_ENTER),
+            "BLOCKED"
+        );
         let sleeping = alive
             | sys::JVMTI_THREAD_STATE_WAITING
             | sys::JVMTI_THREAD_STATE_WAITING_WITH_TIMEOUT

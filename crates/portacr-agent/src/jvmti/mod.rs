@@ -8,13 +8,20 @@
 //! *local* references of the calling thread: callers that loop over many of
 //! them run the loop inside a JNI local frame (`JNIEnv::with_local_frame`).
 
-#[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, clippy::all)]
+#[allow(
+    non_upper_case_globals,
+    non_camel_case_types,
+    non_snake_case,
+    dead_code,
+    clippy::all
+)]
 pub mod sys;
 
 use std::ffi::{c_char, CStr, CString};
 use std::fmt;
 use std::ptr;
 
+use jni::objects::{JClass, JFieldID, JMethodID, JObject};
 use jni::sys::{jboolean, jclass, jfieldID, jint, jlong, jmethodID, jobject, JavaVM, JNI_OK};
 
 pub use sys::{jlocation, jthread, jvmtiCapabilities, jvmtiEventCallbacks, jvmtiFrameInfo};
@@ -50,7 +57,13 @@ impl JvmtiError {
 
 impl fmt::Display for JvmtiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JVMTI {} failed: {} ({})", self.function, self.name(), self.code)
+        write!(
+            f,
+            "JVMTI {} failed: {} ({})",
+            self.function,
+            self.name(),
+            self.code
+        )
     }
 }
 
@@ -84,13 +97,19 @@ pub fn error_name(code: u32) -> &'static str {
         JVMTI_ERROR_INVALID_CLASS_FORMAT => "JVMTI_ERROR_INVALID_CLASS_FORMAT",
         JVMTI_ERROR_CIRCULAR_CLASS_DEFINITION => "JVMTI_ERROR_CIRCULAR_CLASS_DEFINITION",
         JVMTI_ERROR_FAILS_VERIFICATION => "JVMTI_ERROR_FAILS_VERIFICATION",
-        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_ADDED => "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_ADDED",
-        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_SCHEMA_CHANGED => "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_SCHEMA_CHANGED",
+        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_ADDED => {
+            "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_ADDED"
+        }
+        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_SCHEMA_CHANGED => {
+            "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_SCHEMA_CHANGED"
+        }
         JVMTI_ERROR_INVALID_TYPESTATE => "JVMTI_ERROR_INVALID_TYPESTATE",
         JVMTI_ERROR_UNSUPPORTED_REDEFINITION_HIERARCHY_CHANGED => {
             "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_HIERARCHY_CHANGED"
         }
-        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_DELETED => "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_DELETED",
+        JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_DELETED => {
+            "JVMTI_ERROR_UNSUPPORTED_REDEFINITION_METHOD_DELETED"
+        }
         JVMTI_ERROR_UNSUPPORTED_VERSION => "JVMTI_ERROR_UNSUPPORTED_VERSION",
         JVMTI_ERROR_NAMES_DONT_MATCH => "JVMTI_ERROR_NAMES_DONT_MATCH",
         JVMTI_ERROR_UNSUPPORTED_REDEFINITION_CLASS_MODIFIERS_CHANGED => {
@@ -136,7 +155,15 @@ impl<T> JvmtiBuf<T> {
     /// `ptr` must be null or memory JVMTI allocated in `env` holding `len`
     /// initialized elements of `T`.
     unsafe fn from_raw(env: *mut sys::jvmtiEnv, ptr: *mut T, len: jint) -> JvmtiBuf<T> {
-        JvmtiBuf { env, ptr, len: if ptr.is_null() { 0 } else { len.max(0) as usize } }
+        JvmtiBuf {
+            env,
+            ptr,
+            len: if ptr.is_null() {
+                0
+            } else {
+                len.max(0) as usize
+            },
+        }
     }
 
     pub fn as_slice(&self) -> &[T] {
@@ -147,6 +174,31 @@ impl<T> JvmtiBuf<T> {
         // and lives until Deallocate in drop.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
+}
+
+impl JvmtiBuf<jobject> {
+    /// The references as `JObject`s (threads, classes).
+    pub fn objects<'local>(&self) -> impl Iterator<Item = JObject<'local>> + '_ {
+        // SAFETY: JVMTI filled the buffer with local references it created.
+        self.as_slice()
+            .iter()
+            .map(|&raw| unsafe { JObject::from_raw(raw) })
+    }
+}
+
+impl JvmtiBuf<jfieldID> {
+    /// The field ids as `JFieldID`s.
+    pub fn field_ids(&self) -> impl Iterator<Item = JFieldID> + '_ {
+        // SAFETY: JVMTI filled the buffer with valid field ids.
+        self.as_slice()
+            .iter()
+            .map(|&raw| unsafe { JFieldID::from_raw(raw) })
+    }
+}
+
+/// The raw thread argument of JVMTI: null means the calling thread.
+fn thread_or_current(thread: Option<&JObject>) -> jthread {
+    thread.map_or(ptr::null_mut(), |t| t.as_raw())
 }
 
 impl<T> std::ops::Deref for JvmtiBuf<T> {
@@ -211,19 +263,19 @@ pub fn decode_modified_utf8(bytes: &[u8]) -> String {
 /// Thread facts from `GetThreadInfo`. The group and the context loader are
 /// JNI local references of the calling thread.
 #[derive(Debug)]
-pub struct ThreadInfo {
+pub struct ThreadInfo<'local> {
     pub name: String,
     pub priority: i32,
     pub is_daemon: bool,
-    pub thread_group: jobject,
-    pub context_class_loader: jobject,
+    pub thread_group: JObject<'local>,
+    pub context_class_loader: JObject<'local>,
 }
 
 /// Thread group facts from `GetThreadGroupInfo`; `parent` is a JNI local
 /// reference (null for the top group, "system").
 #[derive(Debug)]
-pub struct ThreadGroupInfo {
-    pub parent: jobject,
+pub struct ThreadGroupInfo<'local> {
+    pub parent: JObject<'local>,
     pub name: String,
     pub max_priority: i32,
     pub is_daemon: bool,
@@ -303,22 +355,63 @@ impl Jvmti {
     }
 
     /// Enables or disables an event for all threads.
-    pub fn set_event_enabled(&self, event: sys::jvmtiEvent, enabled: bool) -> Result<(), JvmtiError> {
-        let mode = if enabled { sys::JVMTI_ENABLE } else { sys::JVMTI_DISABLE };
-        jvmti_call!(self, SetEventNotificationMode, mode, event, ptr::null_mut::<jni::sys::_jobject>())
+    pub fn set_event_enabled(
+        &self,
+        event: sys::jvmtiEvent,
+        enabled: bool,
+    ) -> Result<(), JvmtiError> {
+        let mode = if enabled {
+            sys::JVMTI_ENABLE
+        } else {
+            sys::JVMTI_DISABLE
+        };
+        jvmti_call!(
+            self,
+            SetEventNotificationMode,
+            mode,
+            event,
+            ptr::null_mut::<jni::sys::_jobject>()
+        )
     }
 
     pub fn add_to_bootstrap_class_loader_search(&self, path: &str) -> Result<(), JvmtiError> {
-        let path = CString::new(path).map_err(|_| JvmtiError::new("AddToBootstrapClassLoaderSearch", sys::JVMTI_ERROR_ILLEGAL_ARGUMENT))?;
+        let path = CString::new(path).map_err(|_| {
+            JvmtiError::new(
+                "AddToBootstrapClassLoaderSearch",
+                sys::JVMTI_ERROR_ILLEGAL_ARGUMENT,
+            )
+        })?;
         jvmti_call!(self, AddToBootstrapClassLoaderSearch, path.as_ptr())
     }
 
-    pub fn add_module_opens(&self, module: jobject, package: &CStr, to_module: jobject) -> Result<(), JvmtiError> {
-        jvmti_call!(self, AddModuleOpens, module, package.as_ptr(), to_module)
+    pub fn add_module_opens(
+        &self,
+        module: &JObject,
+        package: &CStr,
+        to_module: &JObject,
+    ) -> Result<(), JvmtiError> {
+        jvmti_call!(
+            self,
+            AddModuleOpens,
+            module.as_raw(),
+            package.as_ptr(),
+            to_module.as_raw()
+        )
     }
 
-    pub fn add_module_exports(&self, module: jobject, package: &CStr, to_module: jobject) -> Result<(), JvmtiError> {
-        jvmti_call!(self, AddModuleExports, module, package.as_ptr(), to_module)
+    pub fn add_module_exports(
+        &self,
+        module: &JObject,
+        package: &CStr,
+        to_module: &JObject,
+    ) -> Result<(), JvmtiError> {
+        jvmti_call!(
+            self,
+            AddModuleExports,
+            module.as_raw(),
+            package.as_ptr(),
+            to_module.as_raw()
+        )
     }
 
     /// All live threads, as JNI local references.
@@ -330,9 +423,9 @@ impl Jvmti {
         Ok(unsafe { JvmtiBuf::from_raw(self.env, threads, count) })
     }
 
-    pub fn thread_info(&self, thread: jthread) -> Result<ThreadInfo, JvmtiError> {
+    pub fn thread_info<'local>(&self, thread: &JObject) -> Result<ThreadInfo<'local>, JvmtiError> {
         let mut info = std::mem::MaybeUninit::<sys::jvmtiThreadInfo>::zeroed();
-        jvmti_call!(self, GetThreadInfo, thread, info.as_mut_ptr())?;
+        jvmti_call!(self, GetThreadInfo, thread.as_raw(), info.as_mut_ptr())?;
         // SAFETY: GetThreadInfo succeeded and filled every field.
         let info = unsafe { info.assume_init() };
         Ok(ThreadInfo {
@@ -340,18 +433,24 @@ impl Jvmti {
             name: unsafe { take_string(self.env, info.name) },
             priority: info.priority,
             is_daemon: info.is_daemon != 0,
-            thread_group: info.thread_group,
-            context_class_loader: info.context_class_loader,
+            // SAFETY: local references GetThreadInfo just created (or null).
+            thread_group: unsafe { JObject::from_raw(info.thread_group) },
+            // SAFETY: as above.
+            context_class_loader: unsafe { JObject::from_raw(info.context_class_loader) },
         })
     }
 
-    pub fn thread_group_info(&self, group: jobject) -> Result<ThreadGroupInfo, JvmtiError> {
+    pub fn thread_group_info<'local>(
+        &self,
+        group: &JObject,
+    ) -> Result<ThreadGroupInfo<'local>, JvmtiError> {
         let mut info = std::mem::MaybeUninit::<sys::jvmtiThreadGroupInfo>::zeroed();
-        jvmti_call!(self, GetThreadGroupInfo, group, info.as_mut_ptr())?;
+        jvmti_call!(self, GetThreadGroupInfo, group.as_raw(), info.as_mut_ptr())?;
         // SAFETY: GetThreadGroupInfo succeeded and filled every field.
         let info = unsafe { info.assume_init() };
         Ok(ThreadGroupInfo {
-            parent: info.parent,
+            // SAFETY: a local reference GetThreadGroupInfo just created (or null).
+            parent: unsafe { JObject::from_raw(info.parent) },
             // SAFETY: info.name was allocated by this environment.
             name: unsafe { take_string(self.env, info.name) },
             max_priority: info.max_priority,
@@ -360,82 +459,143 @@ impl Jvmti {
     }
 
     /// The calling thread, as a JNI local reference.
-    pub fn current_thread(&self) -> Result<jthread, JvmtiError> {
+    pub fn current_thread<'local>(&self) -> Result<JObject<'local>, JvmtiError> {
         let mut thread: jthread = ptr::null_mut();
         jvmti_call!(self, GetCurrentThread, &mut thread)?;
-        Ok(thread)
+        // SAFETY: a local reference GetCurrentThread just created.
+        Ok(unsafe { JObject::from_raw(thread) })
     }
 
     /// JVMTI thread state bits (`JVMTI_THREAD_STATE_*`).
-    pub fn thread_state(&self, thread: jthread) -> Result<u32, JvmtiError> {
+    pub fn thread_state(&self, thread: &JObject) -> Result<u32, JvmtiError> {
         let mut state: jint = 0;
-        jvmti_call!(self, GetThreadState, thread, &mut state)?;
+        jvmti_call!(self, GetThreadState, thread.as_raw(), &mut state)?;
         Ok(state as u32)
     }
 
-    /// Number of frames of a thread; `thread` null means the current thread.
-    pub fn frame_count(&self, thread: jthread) -> Result<i32, JvmtiError> {
+    /// Number of frames of a thread; `None` means the current thread.
+    pub fn frame_count(&self, thread: Option<&JObject>) -> Result<i32, JvmtiError> {
         let mut count: jint = 0;
-        jvmti_call!(self, GetFrameCount, thread, &mut count)?;
+        jvmti_call!(self, GetFrameCount, thread_or_current(thread), &mut count)?;
         Ok(count)
     }
 
     /// Method and bci of the frame at `depth` (0 = top).
-    pub fn frame_location(&self, thread: jthread, depth: i32) -> Result<(jmethodID, jlocation), JvmtiError> {
+    pub fn frame_location(
+        &self,
+        thread: Option<&JObject>,
+        depth: i32,
+    ) -> Result<(JMethodID, jlocation), JvmtiError> {
         let mut method: jmethodID = ptr::null_mut();
         let mut location: jlocation = 0;
-        jvmti_call!(self, GetFrameLocation, thread, depth, &mut method, &mut location)?;
-        Ok((method, location))
+        jvmti_call!(
+            self,
+            GetFrameLocation,
+            thread_or_current(thread),
+            depth,
+            &mut method,
+            &mut location
+        )?;
+        // SAFETY: a method id JVMTI just returned.
+        Ok((unsafe { JMethodID::from_raw(method) }, location))
     }
 
     /// Up to `max` frames starting at `start_depth`, top first.
-    pub fn stack_trace(&self, thread: jthread, start_depth: i32, max: usize) -> Result<Vec<jvmtiFrameInfo>, JvmtiError> {
+    pub fn stack_trace(
+        &self,
+        thread: Option<&JObject>,
+        start_depth: i32,
+        max: usize,
+    ) -> Result<Vec<jvmtiFrameInfo>, JvmtiError> {
         let mut frames: Vec<jvmtiFrameInfo> = Vec::with_capacity(max);
         let mut count: jint = 0;
-        jvmti_call!(self, GetStackTrace, thread, start_depth, max as jint, frames.as_mut_ptr(), &mut count)?;
+        jvmti_call!(
+            self,
+            GetStackTrace,
+            thread_or_current(thread),
+            start_depth,
+            max as jint,
+            frames.as_mut_ptr(),
+            &mut count
+        )?;
         // SAFETY: GetStackTrace wrote `count` (<= max) frames into the buffer.
         unsafe { frames.set_len((count.max(0) as usize).min(max)) };
         Ok(frames)
     }
 
-    pub fn max_locals(&self, method: jmethodID) -> Result<i32, JvmtiError> {
+    pub fn max_locals(&self, method: JMethodID) -> Result<i32, JvmtiError> {
         let mut max: jint = 0;
-        jvmti_call!(self, GetMaxLocals, method, &mut max)?;
+        jvmti_call!(self, GetMaxLocals, method.into_raw(), &mut max)?;
         Ok(max)
     }
 
     /// The reference in a local slot, as a JNI local reference (possibly null).
-    pub fn local_object(&self, thread: jthread, depth: i32, slot: i32) -> Result<jobject, JvmtiError> {
+    pub fn local_object<'local>(
+        &self,
+        thread: Option<&JObject>,
+        depth: i32,
+        slot: i32,
+    ) -> Result<JObject<'local>, JvmtiError> {
         let mut value: jobject = ptr::null_mut();
-        jvmti_call!(self, GetLocalObject, thread, depth, slot, &mut value)?;
-        Ok(value)
+        jvmti_call!(
+            self,
+            GetLocalObject,
+            thread_or_current(thread),
+            depth,
+            slot,
+            &mut value
+        )?;
+        // SAFETY: a local reference GetLocalObject just created (or null).
+        Ok(unsafe { JObject::from_raw(value) })
     }
 
     /// A method's name and descriptor.
-    pub fn method_name(&self, method: jmethodID) -> Result<(String, String), JvmtiError> {
+    pub fn method_name(&self, method: JMethodID) -> Result<(String, String), JvmtiError> {
         let mut name: *mut c_char = ptr::null_mut();
         let mut signature: *mut c_char = ptr::null_mut();
-        jvmti_call!(self, GetMethodName, method, &mut name, &mut signature, ptr::null_mut::<*mut c_char>())?;
+        jvmti_call!(
+            self,
+            GetMethodName,
+            method.into_raw(),
+            &mut name,
+            &mut signature,
+            ptr::null_mut::<*mut c_char>()
+        )?;
         // SAFETY: both strings were allocated by this environment.
-        Ok(unsafe { (take_string(self.env, name), take_string(self.env, signature)) })
+        Ok(unsafe {
+            (
+                take_string(self.env, name),
+                take_string(self.env, signature),
+            )
+        })
     }
 
-    pub fn method_declaring_class(&self, method: jmethodID) -> Result<jclass, JvmtiError> {
+    pub fn method_declaring_class<'local>(
+        &self,
+        method: JMethodID,
+    ) -> Result<JClass<'local>, JvmtiError> {
         let mut class: jclass = ptr::null_mut();
-        jvmti_call!(self, GetMethodDeclaringClass, method, &mut class)?;
-        Ok(class)
+        jvmti_call!(self, GetMethodDeclaringClass, method.into_raw(), &mut class)?;
+        // SAFETY: a local reference JVMTI just created.
+        Ok(unsafe { JClass::from_raw(class) })
     }
 
-    pub fn is_method_native(&self, method: jmethodID) -> Result<bool, JvmtiError> {
+    pub fn is_method_native(&self, method: JMethodID) -> Result<bool, JvmtiError> {
         let mut native: jboolean = 0;
-        jvmti_call!(self, IsMethodNative, method, &mut native)?;
+        jvmti_call!(self, IsMethodNative, method.into_raw(), &mut native)?;
         Ok(native != 0)
     }
 
     /// A class's JVM type signature, e.g. `Ljava/lang/String;` or `[I`.
-    pub fn class_signature(&self, class: jclass) -> Result<String, JvmtiError> {
+    pub fn class_signature(&self, class: &JClass) -> Result<String, JvmtiError> {
         let mut signature: *mut c_char = ptr::null_mut();
-        jvmti_call!(self, GetClassSignature, class, &mut signature, ptr::null_mut::<*mut c_char>())?;
+        jvmti_call!(
+            self,
+            GetClassSignature,
+            class.as_raw(),
+            &mut signature,
+            ptr::null_mut::<*mut c_char>()
+        )?;
         // SAFETY: the string was allocated by this environment.
         Ok(unsafe { take_string(self.env, signature) })
     }
@@ -449,57 +609,87 @@ impl Jvmti {
         Ok(unsafe { JvmtiBuf::from_raw(self.env, classes, count) })
     }
 
-    pub fn class_fields(&self, class: jclass) -> Result<JvmtiBuf<jfieldID>, JvmtiError> {
+    pub fn class_fields(&self, class: &JClass) -> Result<JvmtiBuf<jfieldID>, JvmtiError> {
         let mut count: jint = 0;
         let mut fields: *mut jfieldID = ptr::null_mut();
-        jvmti_call!(self, GetClassFields, class, &mut count, &mut fields)?;
+        jvmti_call!(
+            self,
+            GetClassFields,
+            class.as_raw(),
+            &mut count,
+            &mut fields
+        )?;
         // SAFETY: JVMTI allocated `count` field ids at `fields`.
         Ok(unsafe { JvmtiBuf::from_raw(self.env, fields, count) })
     }
 
     /// A field's name and descriptor.
-    pub fn field_name(&self, class: jclass, field: jfieldID) -> Result<(String, String), JvmtiError> {
+    pub fn field_name(
+        &self,
+        class: &JClass,
+        field: JFieldID,
+    ) -> Result<(String, String), JvmtiError> {
         let mut name: *mut c_char = ptr::null_mut();
         let mut signature: *mut c_char = ptr::null_mut();
-        jvmti_call!(self, GetFieldName, class, field, &mut name, &mut signature, ptr::null_mut::<*mut c_char>())?;
+        jvmti_call!(
+            self,
+            GetFieldName,
+            class.as_raw(),
+            field.into_raw(),
+            &mut name,
+            &mut signature,
+            ptr::null_mut::<*mut c_char>()
+        )?;
         // SAFETY: both strings were allocated by this environment.
-        Ok(unsafe { (take_string(self.env, name), take_string(self.env, signature)) })
+        Ok(unsafe {
+            (
+                take_string(self.env, name),
+                take_string(self.env, signature),
+            )
+        })
     }
 
-    pub fn field_modifiers(&self, class: jclass, field: jfieldID) -> Result<i32, JvmtiError> {
+    pub fn field_modifiers(&self, class: &JClass, field: JFieldID) -> Result<i32, JvmtiError> {
         let mut modifiers: jint = 0;
-        jvmti_call!(self, GetFieldModifiers, class, field, &mut modifiers)?;
+        jvmti_call!(
+            self,
+            GetFieldModifiers,
+            class.as_raw(),
+            field.into_raw(),
+            &mut modifiers
+        )?;
         Ok(modifiers)
     }
 
-    pub fn class_status(&self, class: jclass) -> Result<i32, JvmtiError> {
+    pub fn class_status(&self, class: &JClass) -> Result<i32, JvmtiError> {
         let mut status: jint = 0;
-        jvmti_call!(self, GetClassStatus, class, &mut status)?;
+        jvmti_call!(self, GetClassStatus, class.as_raw(), &mut status)?;
         Ok(status)
     }
 
-    pub fn class_modifiers(&self, class: jclass) -> Result<i32, JvmtiError> {
+    pub fn class_modifiers(&self, class: &JClass) -> Result<i32, JvmtiError> {
         let mut modifiers: jint = 0;
-        jvmti_call!(self, GetClassModifiers, class, &mut modifiers)?;
+        jvmti_call!(self, GetClassModifiers, class.as_raw(), &mut modifiers)?;
         Ok(modifiers)
     }
 
     /// The defining loader of a class, a JNI local reference; null for the
     /// boot loader.
-    pub fn class_loader(&self, class: jclass) -> Result<jobject, JvmtiError> {
+    pub fn class_loader<'local>(&self, class: &JClass) -> Result<JObject<'local>, JvmtiError> {
         let mut loader: jobject = ptr::null_mut();
-        jvmti_call!(self, GetClassLoader, class, &mut loader)?;
-        Ok(loader)
+        jvmti_call!(self, GetClassLoader, class.as_raw(), &mut loader)?;
+        // SAFETY: a local reference GetClassLoader just created (or null).
+        Ok(unsafe { JObject::from_raw(loader) })
     }
 
-    pub fn tag(&self, object: jobject) -> Result<i64, JvmtiError> {
+    pub fn tag(&self, object: &JObject) -> Result<i64, JvmtiError> {
         let mut tag: jlong = 0;
-        jvmti_call!(self, GetTag, object, &mut tag)?;
+        jvmti_call!(self, GetTag, object.as_raw(), &mut tag)?;
         Ok(tag)
     }
 
-    pub fn set_tag(&self, object: jobject, tag: i64) -> Result<(), JvmtiError> {
-        jvmti_call!(self, SetTag, object, tag)
+    pub fn set_tag(&self, object: &JObject, tag: i64) -> Result<(), JvmtiError> {
+        jvmti_call!(self, SetTag, object.as_raw(), tag)
     }
 
     pub fn phase(&self) -> Result<u32, JvmtiError> {
@@ -516,17 +706,26 @@ mod tests {
     #[test]
     fn error_display_names_function_and_code() {
         let err = JvmtiError::new("GetFrameCount", sys::JVMTI_ERROR_THREAD_NOT_ALIVE);
-        assert_eq!(err.to_string(), "JVMTI GetFrameCount failed: JVMTI_ERROR_THREAD_NOT_ALIVE (15)");
+        assert_eq!(
+            err.to_string(),
+            "JVMTI GetFrameCount failed: JVMTI_ERROR_THREAD_NOT_ALIVE (15)"
+        );
         assert_eq!(error_name(9999), "JVMTI_ERROR_(unknown)");
     }
 
     #[test]
     fn modified_utf8_decoding() {
-        assert_eq!(decode_modified_utf8(b"java/lang/String"), "java/lang/String");
+        assert_eq!(
+            decode_modified_utf8(b"java/lang/String"),
+            "java/lang/String"
+        );
         // NUL is C0 80 in modified UTF-8.
         assert_eq!(decode_modified_utf8(&[b'a', 0xC0, 0x80, b'b']), "a\0b");
         // U+1F600 as a surrogate pair, each encoded in 3 bytes.
-        assert_eq!(decode_modified_utf8(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]), "\u{1F600}");
+        assert_eq!(
+            decode_modified_utf8(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]),
+            "\u{1F600}"
+        );
     }
 
     #[test]
