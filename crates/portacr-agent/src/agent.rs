@@ -135,84 +135,32 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
 fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
     let potential = jvmti.potential_capabilities()?;
     let mut wanted = jvmti::no_capabilities();
-    wanted.set_can_access_local_variables(1);
-    wanted.set_can_get_owned_monitor_info(1);
-    wanted.set_can_get_owned_monitor_stack_depth_info(1);
-    wanted.set_can_get_bytecodes(1);
-    wanted.set_can_get_constant_pool(1);
-    wanted.set_can_get_line_numbers(1);
-    wanted.set_can_retransform_classes(1);
-    wanted.set_can_redefine_classes(1);
-    wanted.set_can_get_monitor_info(1);
-    wanted.set_can_suspend(1);
-    wanted.set_can_tag_objects(1);
-    wanted.set_can_generate_all_class_hook_events(1);
-    wanted.set_can_maintain_original_method_order(1);
-
-    let checks: [(&str, bool, bool); 13] = [
-        (
-            "can_access_local_variables",
-            wanted.can_access_local_variables() != 0,
-            potential.can_access_local_variables() != 0,
-        ),
-        (
-            "can_get_owned_monitor_info",
-            true,
-            potential.can_get_owned_monitor_info() != 0,
-        ),
-        (
-            "can_get_owned_monitor_stack_depth_info",
-            true,
-            potential.can_get_owned_monitor_stack_depth_info() != 0,
-        ),
-        (
-            "can_get_bytecodes",
-            true,
-            potential.can_get_bytecodes() != 0,
-        ),
-        (
-            "can_get_constant_pool",
-            true,
-            potential.can_get_constant_pool() != 0,
-        ),
-        (
-            "can_get_line_numbers",
-            true,
-            potential.can_get_line_numbers() != 0,
-        ),
-        (
-            "can_retransform_classes",
-            true,
-            potential.can_retransform_classes() != 0,
-        ),
-        (
-            "can_redefine_classes",
-            true,
-            potential.can_redefine_classes() != 0,
-        ),
-        (
-            "can_get_monitor_info",
-            true,
-            potential.can_get_monitor_info() != 0,
-        ),
-        ("can_suspend", true, potential.can_suspend() != 0),
-        ("can_tag_objects", true, potential.can_tag_objects() != 0),
-        (
-            "can_generate_all_class_hook_events",
-            true,
-            potential.can_generate_all_class_hook_events() != 0,
-        ),
-        (
-            "can_maintain_original_method_order",
-            true,
-            potential.can_maintain_original_method_order() != 0,
-        ),
-    ];
-    let missing: Vec<&str> = checks
-        .iter()
-        .filter(|(_, want, have)| *want && !*have)
-        .map(|(name, _, _)| *name)
-        .collect();
+    let mut missing: Vec<&str> = Vec::new();
+    // Each capability: the getter names it (and reports availability), the
+    // setter requests it.
+    macro_rules! request {
+        ($($get:ident / $set:ident),* $(,)?) => {$(
+            if potential.$get() == 0 {
+                missing.push(stringify!($get));
+            }
+            wanted.$set(1);
+        )*};
+    }
+    request!(
+        can_access_local_variables / set_can_access_local_variables,
+        can_get_owned_monitor_info / set_can_get_owned_monitor_info,
+        can_get_owned_monitor_stack_depth_info / set_can_get_owned_monitor_stack_depth_info,
+        can_get_bytecodes / set_can_get_bytecodes,
+        can_get_constant_pool / set_can_get_constant_pool,
+        can_get_line_numbers / set_can_get_line_numbers,
+        can_retransform_classes / set_can_retransform_classes,
+        can_redefine_classes / set_can_redefine_classes,
+        can_get_monitor_info / set_can_get_monitor_info,
+        can_suspend / set_can_suspend,
+        can_tag_objects / set_can_tag_objects,
+        can_generate_all_class_hook_events / set_can_generate_all_class_hook_events,
+        can_maintain_original_method_order / set_can_maintain_original_method_order,
+    );
     if !missing.is_empty() {
         return Err(LoadError::MissingCapabilities(missing.join(", ")));
     }
