@@ -182,6 +182,10 @@ fn check_bad_options(java: &Path) {
             "portacr: error: agent options checkpointTo and restoreFrom exclude each other (a restored JVM checkpoints to the pattern recorded in its image)",
         ),
         ("restoreFrom=/tmp/img", "portacr: error: restore is not implemented yet"),
+        (
+            "logFile=/nonexistent-portacr-dir/agent.log",
+            "portacr: error: cannot open log file /nonexistent-portacr-dir/agent.log: No such file or directory (os error 2)",
+        ),
     ];
     for (options, expected) in cases {
         let output = run_java(java, &[agent_arg(options), "-version".into()]);
