@@ -49,6 +49,7 @@ mod error;
 pub mod frame_types;
 pub mod limits;
 mod reader;
+pub mod rewrite;
 pub mod stack_map;
 
 pub use class_file::{
@@ -61,5 +62,8 @@ pub use error::ClassFileError;
 pub use frame_types::{
     declared_frames, frame_types_at, initial_frame, method_frame_types_at,
     method_instruction_types, FrameTypes, InstructionTypes, InvokeKind, PendingCall, VType,
+};
+pub use rewrite::{
+    add_resume_prologues, method_token, replace_clinit, ResumeHooks, ResumePoint, RewriteError,
 };
 pub use stack_map::{StackMapFrame, StackMapFrameKind, VerificationTypeInfo};

@@ -1,0 +1,394 @@
+//! Resume prologues and `<clinit>` replacement, run on real JVMs.
+//!
+//! The Java fixtures in `tests/resume/` are compiled with `javac --release
+//! 17`, the methods named below are rewritten by `add_resume_prologues`
+//! (resume bcis found by scanning for invokes, never hard-coded), and
+//! `Main` runs them on JDK 17 and 25 with `-Xverify:all` against a test
+//! `io.portacr.restore.Resume` that replays a script of values. Every
+//! scenario is run resumed and then as a normal call, whose result must be
+//! the original method's.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use portacr_classfile::bytecode::{self, instructions};
+use portacr_classfile::{
+    add_resume_prologues, frame_types_at, method_token, replace_clinit, ClassFile, ResumeHooks,
+    ResumePoint, RewriteError,
+};
+
+const JDK17: &str = "/usr/lib/jvm/java-17-openjdk-amd64";
+const JDK25: &str = "/usr/lib/jvm/temurin-25-jdk-amd64";
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/resume")
+}
+
+/// A method with 300 int locals: stores and loads need `wide`.
+fn many_locals_source() -> String {
+    let mut body = String::from("public class Many {\n    static int many(int p) {\n");
+    for k in 0..300 {
+        body.push_str(&format!("        int v{k} = p + {k};\n"));
+    }
+    body.push_str("        Frames.mark(v0);\n        return v0 + v150 + v299;\n    }\n}\n");
+    body
+}
+
+/// Compiles the fixtures into a fresh directory; returns it.
+fn compile(tag: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("portacr-classfile")
+        .join(format!("resume-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sources = dir.join("src");
+    let classes = dir.join("classes");
+    std::fs::create_dir_all(sources.join("io/portacr/restore")).unwrap();
+    std::fs::create_dir_all(&classes).unwrap();
+    for file in ["Frames.java", "Main.java", "Statics.java", "io/portacr/restore/Resume.java"] {
+        std::fs::copy(fixture_dir().join(file), sources.join(file)).unwrap();
+    }
+    std::fs::write(sources.join("Many.java"), many_locals_source()).unwrap();
+    let javac = Path::new(JDK17).join("bin/javac");
+    let output = Command::new(&javac)
+        .args(["--release", "17", "-d"])
+        .arg(&classes)
+        .args(
+            ["Frames.java", "Main.java", "Statics.java", "Many.java", "io/portacr/restore/Resume.java"]
+                .iter()
+                .map(|f| sources.join(f)),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "javac failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
+
+/// Bci of the `nth` invoke of a method named `callee` in `method`.
+fn invoke_bci(class: &ClassFile, method: &str, descriptor: &str, callee: &str, nth: usize) -> u32 {
+    let code = &class.method(method, descriptor).unwrap().code().unwrap().code;
+    let pool = &class.constant_pool;
+    let mut found = Vec::new();
+    for item in instructions(code) {
+        let (bci, opcode) = item.unwrap();
+        if !bytecode::is_invoke(opcode) {
+            continue;
+        }
+        let index = u16::from_be_bytes([code[bci as usize + 1], code[bci as usize + 2]]);
+        let name = if opcode == bytecode::INVOKEDYNAMIC {
+            pool.dynamic_name_and_type(index).unwrap().0
+        } else {
+            pool.member_ref(index).unwrap().name
+        };
+        if name == callee {
+            found.push(bci);
+        }
+    }
+    *found
+        .get(nth)
+        .unwrap_or_else(|| panic!("no invoke #{nth} of {callee} in {method}{descriptor}"))
+}
+
+fn point_at(class: &ClassFile, method: &str, descriptor: &str, bci: u32, monitors: u32) -> ResumePoint {
+    ResumePoint {
+        method_name: method.into(),
+        method_descriptor: descriptor.into(),
+        bci,
+        frame: frame_types_at(class, method, descriptor, bci).unwrap(),
+        monitors,
+    }
+}
+
+fn point(class: &ClassFile, method: &str, descriptor: &str, callee: &str, nth: usize) -> ResumePoint {
+    let bci = invoke_bci(class, method, descriptor, callee, nth);
+    point_at(class, method, descriptor, bci, 0)
+}
+
+fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
+    let str_ = "(I)Ljava/lang/String;";
+    let mut locked = point(class, "locked", "(Ljava/lang/Object;)Ljava/lang/String;", "observe", 0);
+    locked.monitors = 1;
+    vec![
+        point(class, "f", "(IJ)I", "g", 0),
+        point_at(class, "g", "(Ljava/lang/String;I)I", 0, 0),
+        point(class, "loop", "(I)I", "mark", 0),
+        point(class, "guarded", str_, "risky", 0),
+        point_at(class, "risky", "(I)V", 0, 0),
+        locked,
+        point(class, "wide", "(JD)D", "markLong", 0),
+        point(class, "sw", str_, "mark", 0),
+        point(class, "chain1", "(I)I", "chain2", 0),
+        point(class, "chain2", "(I)I", "chain3", 0),
+        point(class, "chain3", "(I)I", "mark", 0),
+        point(class, "twoCalls", "(I)I", "mark", 0),
+        point(class, "twoCalls", "(I)I", "mark", 1),
+        point(class, "nested", str_, "seven", 0),
+    ]
+}
+
+fn rewrite_file(path: &Path, rewrite: impl FnOnce(&[u8]) -> Result<Vec<u8>, RewriteError>) {
+    let original = std::fs::read(path).unwrap();
+    let rewritten = rewrite(&original).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // The result must itself be a class file this crate reads.
+    ClassFile::parse(&rewritten).unwrap();
+    std::fs::write(path, rewritten).unwrap();
+}
+
+/// Compiles and rewrites the fixtures; returns the class directory.
+fn rewritten_classes(tag: &str) -> PathBuf {
+    let dir = compile(tag);
+    let classes = dir.join("classes");
+    let hooks = ResumeHooks::default();
+    rewrite_file(&classes.join("Frames.class"), |bytes| {
+        let class = ClassFile::parse(bytes).unwrap();
+        add_resume_prologues(bytes, &frames_points(&class), &hooks)
+    });
+    rewrite_file(&classes.join("Frames$Ctor.class"), |bytes| {
+        let class = ClassFile::parse(bytes).unwrap();
+        add_resume_prologues(bytes, &[point(&class, "<init>", "(IJ)V", "helper", 0)], &hooks)
+    });
+    rewrite_file(&classes.join("Many.class"), |bytes| {
+        let class = ClassFile::parse(bytes).unwrap();
+        add_resume_prologues(bytes, &[point(&class, "many", "(I)I", "mark", 0)], &hooks)
+    });
+    rewrite_file(&classes.join("Statics.class"), |bytes| replace_clinit(bytes, &hooks));
+    classes
+}
+
+const EXPECTED: &str = "\
+f=75 trace=g(hello,3);
+f-normal=44 trace=g(k5,3);
+loop=1030 trace=mark0;mark6;mark7;mark8;mark9;
+loop-normal=45 trace=mark0;mark1;mark2;mark3;mark4;mark5;mark6;mark7;mark8;mark9;
+guarded=caught:restored:k7 trace=
+guarded-normal=caught:in:k3 after trace=
+locked=held=true after=false trace=observe:true;
+locked-normal=held=true after=false trace=observe:true;
+wide=103.75 trace=markL0;
+wide-normal=4.5 trace=markL2;
+sw=two/200 trace=mark0;
+sw-normal=three/other many/neg many/big trace=mark3;mark-5;mark900;
+chain=186 trace=mark0;
+chain-normal=146 trace=mark7;
+two-second=5 trace=mark0;
+two-first=15 trace=mark0;mark15;
+two-normal=6 trace=mark2;mark6;
+nested=40,7 trace=seven;
+nested-normal=1,7 trace=seven;
+ctor=101 trace=helper0;mark1;
+ctor-normal=104 trace=helper3;mark4;
+many=3449 trace=mark0;
+many-normal=452 trace=mark1;
+statics=42,fromImage log=[statics Statics] trace=
+";
+
+fn run_on(jdk: &str, classes: &Path) {
+    let java = Path::new(jdk).join("bin/java");
+    if !java.exists() {
+        panic!("no JDK at {jdk}");
+    }
+    let output = Command::new(&java)
+        .args(["-Xverify:all", "-Xshare:off", "-cp"])
+        .arg(classes)
+        .arg("Main")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{jdk}: exit {}\n{stdout}\n{stderr}", output.status);
+    assert_eq!(stdout, EXPECTED, "{jdk} output differs; stderr:\n{stderr}");
+}
+
+#[test]
+fn resumed_frames_run_verified_on_jdk17() {
+    run_on(JDK17, &rewritten_classes("17"));
+}
+
+#[test]
+fn resumed_frames_run_verified_on_jdk25() {
+    run_on(JDK25, &rewritten_classes("25"));
+}
+
+/// The unmodified fixtures give the same normal-call results: the expected
+/// `*-normal` lines are the original methods' behaviour, not the rewriter's.
+#[test]
+fn normal_calls_match_the_original_classes() {
+    let dir = compile("original");
+    let classes = dir.join("classes");
+    let output = Command::new(Path::new(JDK17).join("bin/java"))
+        .args(["-Xverify:all", "-cp"])
+        .arg(&classes)
+        .arg("Main")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in EXPECTED.lines().filter(|l| l.contains("-normal=")) {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "original classes do not print {line:?}:\n{stdout}"
+        );
+    }
+    // Sanity: without the rewrite the original <clinit> runs.
+    assert!(stdout.contains("clinit ran"));
+}
+
+fn frames_class() -> (PathBuf, Vec<u8>) {
+    let dir = compile("refusals");
+    let bytes = std::fs::read(dir.join("classes/Frames.class")).unwrap();
+    (dir, bytes)
+}
+
+fn refusal(bytes: &[u8], point: ResumePoint) -> String {
+    match add_resume_prologues(bytes, &[point], &ResumeHooks::default()) {
+        Err(e @ RewriteError::Unsupported { .. }) => e.to_string(),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn refusals_are_clear_errors() {
+    let (_dir, bytes) = frames_class();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let str_ = "(I)Ljava/lang/String;";
+
+    // `new Pair(one(), seven())`: one() must not run twice.
+    let message = refusal(&bytes, point(&class, "impure", str_, "seven", 0));
+    assert!(message.contains("object under construction"), "{message}");
+    assert!(message.contains("opcode 184"), "{message}");
+
+    // Frames waiting in an invokedynamic (the lambda capture, the string
+    // concatenation) are refused; the lambda's own call is an ordinary
+    // invokeinterface and accepted.
+    for (callee, nth) in [("getAsInt", 0), ("makeConcatWithConstants", 0)] {
+        let message = refusal(&bytes, point(&class, "capture", str_, callee, nth));
+        assert!(message.contains("invokedynamic"), "{message}");
+    }
+    let call = point(&class, "capture", str_, "getAsInt", 1);
+    assert!(add_resume_prologues(&bytes, &[call], &ResumeHooks::default()).is_ok());
+
+    // A constructor after its super() call.
+    let ctor_bytes = std::fs::read(_dir.join("classes/Frames$Ctor.class")).unwrap();
+    let ctor = ClassFile::parse(&ctor_bytes).unwrap();
+    let message = refusal(&ctor_bytes, point(&ctor, "<init>", "(IJI)V", "mark", 0));
+    assert!(message.contains("after its super/this constructor call"), "{message}");
+}
+
+#[test]
+fn points_that_do_not_fit_the_method_are_refused() {
+    let (_dir, bytes) = frames_class();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let hooks = ResumeHooks::default();
+    // Not an instruction boundary.
+    let mut bad = point(&class, "loop", "(I)I", "mark", 0);
+    bad.bci += 1;
+    assert!(matches!(
+        add_resume_prologues(&bytes, &[bad], &hooks),
+        Err(RewriteError::FrameMismatch { .. })
+    ));
+    // Types that disagree with the StackMapTable frame at a branch target.
+    let loop_head = point(&class, "loop", "(I)I", "mark", 0);
+    let declared = portacr_classfile::declared_frames(&class, class.method("loop", "(I)I").unwrap())
+        .unwrap();
+    let (target, mut types) = declared[0].clone();
+    types.locals[1] = portacr_classfile::VType::Float;
+    let lie = ResumePoint {
+        bci: target,
+        frame: types,
+        ..loop_head
+    };
+    assert!(matches!(
+        add_resume_prologues(&bytes, &[lie], &hooks),
+        Err(RewriteError::FrameMismatch { .. })
+    ));
+    // Unknown method.
+    let mut missing = point(&class, "loop", "(I)I", "mark", 0);
+    missing.method_name = "nope".into();
+    assert!(matches!(
+        add_resume_prologues(&bytes, &[missing], &hooks),
+        Err(RewriteError::ClassFile(_))
+    ));
+}
+
+#[test]
+fn jsr_methods_are_refused() {
+    // Hand-assembled version-49 class `T` with `static int m()` using jsr/ret.
+    let code: &[u8] = &[
+        0x04, 0x3B, 0xA8, 0x00, 0x06, 0x1A, 0xAC, 0x00, 0x4C, 0x84, 0x00, 0x01, 0xA9, 0x01,
+    ];
+    let mut c = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 49];
+    c.extend(8u16.to_be_bytes());
+    for (tag, text) in [(1, "T")] {
+        c.push(tag);
+        c.extend((text.len() as u16).to_be_bytes());
+        c.extend(text.as_bytes());
+    }
+    c.extend([7, 0, 1]);
+    c.push(1);
+    c.extend(16u16.to_be_bytes());
+    c.extend(b"java/lang/Object");
+    c.extend([7, 0, 3]);
+    for text in ["m", "()I", "Code"] {
+        c.push(1);
+        c.extend((text.len() as u16).to_be_bytes());
+        c.extend(text.as_bytes());
+    }
+    c.extend([0x00, 0x21, 0, 2, 0, 4, 0, 0, 0, 0, 0, 1, 0x00, 0x09, 0, 5, 0, 6, 0, 1, 0, 7]);
+    c.extend(((2 + 2 + 4 + code.len() + 4) as u32).to_be_bytes());
+    c.extend([0, 1, 0, 2]);
+    c.extend((code.len() as u32).to_be_bytes());
+    c.extend(code);
+    c.extend([0, 0, 0, 0, 0, 0]);
+    let class = ClassFile::parse(&c).unwrap();
+    let p = point_at(&class, "m", "()I", 2, 0);
+    let error = add_resume_prologues(&c, &[p], &ResumeHooks::default()).unwrap_err();
+    assert!(error.to_string().contains("jsr/ret"), "{error}");
+}
+
+#[test]
+fn untouched_parts_keep_their_bytes() {
+    let (_dir, bytes) = frames_class();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let points = vec![point(&class, "loop", "(I)I", "mark", 0)];
+    let rewritten = add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap();
+    let after = ClassFile::parse(&rewritten).unwrap();
+    // Every original constant keeps its index; new ones are appended.
+    let before_pool = class.constant_pool.entries();
+    assert_eq!(&after.constant_pool.entries()[..before_pool.len()], before_pool);
+    for (old, new) in class.methods().iter().zip(after.methods()) {
+        assert_eq!(old.name, new.name);
+        if old.name != "loop" {
+            assert_eq!(old.code().map(|c| &c.code), new.code().map(|c| &c.code), "{}", old.name);
+        }
+    }
+    let old_loop = class.method("loop", "(I)I").unwrap().code().unwrap();
+    let new_loop = after.method("loop", "(I)I").unwrap().code().unwrap();
+    let shift = new_loop.code.len() - old_loop.code.len();
+    assert_eq!(shift % 4, 0, "prologue length {shift} keeps switch alignment");
+    assert_eq!(&new_loop.code[shift..], &old_loop.code[..]);
+    // Every instruction of the original code has the types it had.
+    let old_types = portacr_classfile::method_instruction_types(&class, class.method("loop", "(I)I").unwrap()).unwrap();
+    for t in old_types {
+        let moved = frame_types_at(&after, "loop", "(I)I", t.bci + shift as u32).unwrap();
+        assert_eq!(moved.locals, t.types.locals, "bci {}", t.bci);
+        assert_eq!(moved.stack.len(), t.types.stack.len(), "bci {}", t.bci);
+    }
+    // A class without <clinit> is returned as is.
+    let many = std::fs::read(_dir.join("classes/Many.class")).unwrap();
+    assert_eq!(replace_clinit(&many, &ResumeHooks::default()).unwrap(), many);
+}
+
+#[test]
+fn token_is_fnv1a_of_the_method_key() {
+    // FNV-1a of "." (offset basis 0x811C9DC5, prime 0x01000193), top bit cleared.
+    assert_eq!(method_token("", "", ""), 0x2b0c98f1);
+    assert_eq!(
+        method_token("Frames", "f", "(IJ)I"),
+        method_token("Frames", "f", "(IJ)I")
+    );
+    assert_ne!(method_token("A", "m", "()V"), method_token("B", "m", "()V"));
+}

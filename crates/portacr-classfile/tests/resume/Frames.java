@@ -1,0 +1,124 @@
+// Methods resumed by the tests in tests/resume.rs. Each is also called
+// normally to prove the prologue leaves an ordinary call alone.
+public class Frames {
+    static final StringBuilder trace = new StringBuilder();
+    static Object LOCK;
+
+    int f(int a, long b) {
+        int x = a * 2;
+        String s = "k" + b;
+        return x + g(s, 3) + 1;
+    }
+
+    int g(String s, int n) {
+        trace.append("g(" + s + "," + n + ");");
+        return s.length() * 10 + n;
+    }
+
+    static void mark(int i) { trace.append("mark" + i + ";"); }
+    static void markLong(long v) { trace.append("markL" + v + ";"); }
+    static void observe(Object o) { trace.append("observe:" + Thread.holdsLock(LOCK) + ";"); }
+
+    static int loop(int n) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += i;
+            mark(i);
+        }
+        return sum;
+    }
+
+    static String guarded(int k) {
+        String r = "start";
+        try {
+            r = "in";
+            risky(k);
+            r = "after";
+        } catch (IllegalStateException e) {
+            return "caught:" + r + ":" + e.getMessage();
+        }
+        return r;
+    }
+
+    static void risky(int k) {
+        if (k > 0) throw new IllegalStateException("k" + k);
+    }
+
+    static String locked(Object lock) {
+        synchronized (lock) {
+            observe(lock);
+            return "held=" + Thread.holdsLock(lock);
+        }
+    }
+
+    static double wide(long a, double b) {
+        long c = a + 1;
+        double e = b * 2;
+        markLong(c);
+        return c + e + a + b;
+    }
+
+    static String sw(int k) {
+        mark(k);
+        String r;
+        switch (k) {
+            case 0: r = "zero"; break;
+            case 1: r = "one"; break;
+            case 2: r = "two"; break;
+            case 3: r = "three"; break;
+            default: r = "many";
+        }
+        switch (k * 100) {
+            case -500: return r + "/neg";
+            case 200: return r + "/200";
+            case 90000: return r + "/big";
+            default: return r + "/other";
+        }
+    }
+
+    static int chain1(int a) { int x = a + 1; return chain2(x) * 2; }
+    static int chain2(int b) { int y = b + 1; return chain3(y) + 3; }
+    static int chain3(int c) { mark(c); return c * 10; }
+
+    static int twoCalls(int v) {
+        int x = v;
+        mark(x);
+        x = x * 3;
+        mark(x);
+        return x;
+    }
+
+    static final class Pair {
+        final int a, b;
+        Pair(int a, int b) { this.a = a; this.b = b; }
+    }
+
+    static int seven() { trace.append("seven;"); return 7; }
+    static int one() { return 1; }
+
+    static String nested(int a) {
+        Pair p = new Pair(a, seven());
+        return p.a + "," + p.b;
+    }
+
+    static String impure(int a) {
+        Pair p = new Pair(one(), seven());
+        return p.a + "," + p.b;
+    }
+
+    static String capture(int v) {
+        java.util.function.IntSupplier s = () -> v + 1;
+        return "" + s.getAsInt();
+    }
+
+    static final class Ctor {
+        long field;
+        Ctor(int a, long b) { this(a, b, helper(a)); }
+        Ctor(int a, long b, int c) {
+            super();
+            mark(c);
+            field = b + c;
+        }
+        static int helper(int x) { trace.append("helper" + x + ";"); return x + 1; }
+    }
+}
