@@ -128,6 +128,11 @@ fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
         point(class, "twoCalls", "(I)I", "mark", 0),
         point(class, "twoCalls", "(I)I", "mark", 1),
         point(class, "nested", str_, "seven", 0),
+        point(class, "flt", "(F)F", "mark", 0),
+        point(class, "nullLocal", str_, "mark", 0),
+        point(class, "spin", "(I)I", "tick", 0),
+        point(class, "callsPrivate", "(I)I", "twice", 0),
+        point_at(class, "twice", "(I)I", 0, 0),
     ]
 }
 
@@ -165,8 +170,8 @@ f=75 trace=g(hello,3);
 f-normal=44 trace=g(k5,3);
 loop=1030 trace=mark0;mark6;mark7;mark8;mark9;
 loop-normal=45 trace=mark0;mark1;mark2;mark3;mark4;mark5;mark6;mark7;mark8;mark9;
-guarded=caught:restored:k7 trace=
-guarded-normal=caught:in:k3 after trace=
+guarded=caught:restored:k7:line45/35 trace=
+guarded-normal=caught:in:k3:line45/35 after trace=
 locked=held=true after=false trace=observe:true;
 locked-normal=held=true after=false trace=observe:true;
 wide=103.75 trace=markL0;
@@ -182,6 +187,14 @@ nested=40,7 trace=seven;
 nested-normal=1,7 trace=seven;
 ctor=101 trace=helper0;mark1;
 ctor-normal=104 trace=helper3;mark4;
+flt=5.5 trace=mark0;
+flt-normal=4.5 trace=mark1;
+null-local=null trace=mark0;
+null-local-normal=null trace=mark4;
+spin=97 trace=
+spin-normal=7 trace=
+private=200 trace=
+private-normal=110 trace=
 many=3449 trace=mark0;
 many-normal=452 trace=mark1;
 statics=42,fromImage log=[statics Statics] trace=

@@ -35,7 +35,8 @@ public class Frames {
             risky(k);
             r = "after";
         } catch (IllegalStateException e) {
-            return "caught:" + r + ":" + e.getMessage();
+            StackTraceElement[] at = e.getStackTrace();
+            return "caught:" + r + ":" + e.getMessage() + ":line" + at[0].getLineNumber() + "/" + at[1].getLineNumber();
         }
         return r;
     }
@@ -109,6 +110,36 @@ public class Frames {
     static String capture(int v) {
         java.util.function.IntSupplier s = () -> v + 1;
         return "" + s.getAsInt();
+    }
+
+    static float flt(float a) {
+        float b = a * 2;
+        mark(1);
+        return a + b;
+    }
+
+    static String nullLocal(int k) {
+        String s = null;
+        mark(k);
+        return s == null ? "null" : s;
+    }
+
+    static int ticks;
+    static boolean tick() { return ticks++ < 3; }
+
+    // The loop head is bci 0, where javac puts a StackMapTable frame.
+    static int spin(int limit) {
+        while (tick()) {
+            limit--;
+        }
+        return limit;
+    }
+
+    int base = 100;
+    private int twice(int v) { return v * 2; }
+    int callsPrivate(int v) {
+        int w = v + 1;
+        return twice(w) + base;
     }
 
     static final class Ctor {

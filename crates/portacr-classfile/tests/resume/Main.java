@@ -65,6 +65,25 @@ public class Main {
         run("ctor", () -> new Frames.Ctor(0, 0L).field);
         run("ctor-normal", () -> new Frames.Ctor(3, 100L).field);
 
+        Resume.expect(F, "flt", "(F)F", 0, 1.5f, 4.0f);
+        run("flt", () -> Frames.flt(0f));
+        run("flt-normal", () -> Frames.flt(1.5f));
+
+        Resume.expect(F, "nullLocal", "(I)Ljava/lang/String;", 0, 5, null);
+        run("null-local", () -> Frames.nullLocal(0));
+        run("null-local-normal", () -> Frames.nullLocal(4));
+
+        Frames.ticks = 0;
+        Resume.expect(F, "spin", "(I)I", 0, 100);
+        run("spin", () -> Frames.spin(0));
+        Frames.ticks = 0;
+        run("spin-normal", () -> Frames.spin(10));
+
+        Resume.expect(F, "callsPrivate", "(I)I", 0, o, 1, 2, o);
+        Resume.expect(F, "twice", "(I)I", 0, o, 50);
+        run("private", () -> o.callsPrivate(0));
+        run("private-normal", () -> o.callsPrivate(4));
+
         Object[] many = new Object[301];
         many[0] = 0;
         for (int k = 0; k < 300; k++) many[k + 1] = 1000 + k;
