@@ -31,6 +31,11 @@ run() {
         -Dportacr.test.out="$OUT/img/$scenario" "$@" -cp "$OUT/app" capturetest.Main "$scenario"
 }
 run graph
+# Identity-hash header position with other header layouts and collectors.
+if "$JAVA" -XX:+UseCompactObjectHeaders -version >/dev/null 2>&1; then
+    run graph -XX:+UseCompactObjectHeaders
+fi
+run graph -XX:+UseParallelGC
 run frames
 run frames -Xint
 run uncarriable

@@ -33,6 +33,11 @@ public final class GraphScenario {
     static String latinFresh = new String("h\u00e9llo w\u00f6rld");
     static String utf16Fresh = new String("\u65e5\u672c\u8a9e\u30c6\u30ad\u30b9\u30c8");
     static String utf16Interned = "\u00fcn\u00efc\u00f8d\u00e9\u2192";
+    static String internedEscapes = new String("tab\there\nnew\\line \u00e9\u65e5\u0000end").intern();
+    static String sharedLiteral = "RUNNABLE";      // in JDK 17's CDS shared string table
+    static String enumName = java.util.concurrent.TimeUnit.SECONDS.name();
+    static String hashedCopy = new String("RUNNABLE");
+    static int hashedCopyHash = hashedCopy.hashCode();
     static Node cycleA;
     static Object hashedObj = new Object();
     static Object unhashedObj = new Object();
@@ -120,6 +125,12 @@ public final class GraphScenario {
         ImageReader.Obj s4 = r.object(r.staticValue(self, "utf16Interned"));
         Check.equal(utf16Interned, s4.text, "utf16 interned text");
         Check.equal(3, s4.stringFlags, "utf16 interned flags");
+        ImageReader.Obj s5 = r.object(r.staticValue(self, "internedEscapes"));
+        Check.equal(internedEscapes, s5.text, "escaped interned text");
+        Check.equal(3, s5.stringFlags, "interned string with tab, newline, backslash, NUL, non-Latin-1 found in the string table listing");
+        Check.equal(1, r.object(r.staticValue(self, "sharedLiteral")).stringFlags, "literal shared with the JDK (CDS archive on 17) is INTERNED");
+        Check.equal(1, r.object(r.staticValue(self, "enumName")).stringFlags, "JDK enum name is INTERNED");
+        Check.equal(0, r.object(r.staticValue(self, "hashedCopy")).stringFlags, "hashed copy of a literal is not interned");
         Check.equal(r.staticValue(self, "latinInterned"), r.object(r.staticValue(self, "mixed")).elements[3],
             "one interned string, one id");
 

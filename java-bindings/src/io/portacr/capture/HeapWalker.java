@@ -47,10 +47,12 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private String pendingRootLabel;
     private int processing;     // id whose record is being written: the parent of what it reaches
     private int nextToWrite = 1;
-    long stringsInterned;
+    private final InternedStrings interned;
+    long strings;
 
-    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, Thread current, int expectedObjects) {
+    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, int expectedObjects) {
         this.out = out;
+        this.interned = interned;
         this.jdkStatics = jdkStatics;
         this.current = current;
         int cap = Math.max(1 << 12, expectedObjects);
@@ -102,12 +104,13 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         if (o == null) return 0;
         boolean hadHash = HeaderHash.wasHashed(o);
         int h = System.identityHashCode(o);
-        int id = ids.find(o, h);
-        if (id != 0) return id;
-        return discoverNew(o, h, hadHash);
+        int found = ids.findOrSlot(o, h);
+        if (found > 0) return found;
+        return discoverNew(o, h, hadHash, found);
     }
 
-    private int discoverNew(Object o, int h, boolean hadHash) throws UncarriableObjectException {
+    /** slotCode: from IdentityTable.findOrSlot, valid only while nothing else is added. */
+    private int discoverNew(Object o, int h, boolean hadHash, int slotCode) throws UncarriableObjectException {
         ClassInfo ci = classes.info(o.getClass());
         SymbolicRef sym = null;
         switch (ci.handling) {
@@ -115,9 +118,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 Class<?> k = (Class<?>) o;
                 sym = k.isPrimitive() ? SymbolicRef.primitiveClass(SymbolicRef.primitiveDescriptor(k))
                                       : SymbolicRef.classMirror(classes.indexOf(k));
-                // indexOf may have discovered a class loader: look again before adding.
-                int again = ids.find(o, h);
-                if (again != 0) return again;
+                // indexOf may have discovered a class loader: the slot must be found again.
+                slotCode = ids.findOrSlot(o, h);
+                if (slotCode > 0) return slotCode;
                 break;
             }
             case ClassInfo.CLASS_LOADER: {
@@ -134,6 +137,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                     int kind = ClassTable.loaderKind(l);
                     int loaderId = kind == ClassTable.LOADER_OBJECT ? discover(l) : 0;
                     sym = SymbolicRef.unnamedModule(kind, loaderId);
+                    slotCode = ids.findOrSlot(o, h);
                 }
                 break;
             }
@@ -157,7 +161,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             String problem = Uncarriable.describe(o, ci.uncarriable);
             if (problem != null) throw new UncarriableObjectException(o, problem);
         }
-        int id = ids.add(o, h);
+        int id = ids.addAt(o, slotCode);
         if (id >= parents.length) {
             parents = Arrays.copyOf(parents, parents.length * 2);
             preHashed = Arrays.copyOf(preHashed, (parents.length >>> 6) + 1);
@@ -236,12 +240,10 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private void writeString(String s) {
         byte[] value = (byte[]) InternalUnsafe.getReference(s, STRING_VALUE);
         boolean utf16 = InternalUnsafe.getByte(s, STRING_CODER) != 0;
-        // Interned? intern() of a fresh copy returns s itself only if s is the table's entry.
-        // If the content was not interned at all, the copy is added to the string table, where
-        // nothing references it and the next GC removes it: s itself is never interned.
-        boolean interned = new String(s).intern() == s;
-        stringsInterned++;
-        out.u8((interned ? STRING_INTERNED : 0) | (utf16 ? STRING_UTF16 : 0));
+        // s itself is never interned by this test (see InternedStrings).
+        boolean isInterned = interned.isInterned(s);
+        strings++;
+        out.u8((isInterned ? STRING_INTERNED : 0) | (utf16 ? STRING_UTF16 : 0));
         out.u32(s.length());
         if (!utf16) {
             out.bytes(value, 0, value.length);

@@ -49,23 +49,34 @@ final class IdentityTable {
         }
     }
 
-    /** Adds an object known to be absent; returns its id. */
-    int add(Object o, int hash) {
+    /**
+     * The id of the object (> 0), or, if absent, {@code -(slot + 1)} where slot is the free
+     * slot the probe ended on, for {@link #addAt}: one probe sequence, one cache miss, per
+     * new object.
+     */
+    int findOrSlot(Object o, int hash) {
+        int i = spread(hash) & mask;
+        while (true) {
+            int id = slots[i];
+            if (id == 0) return -(i + 1);
+            if (objects[id] == o) return id;
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Adds an absent object at the slot {@link #findOrSlot} returned (no insertion in between). */
+    int addAt(Object o, int slotCode) {
         int id = ++count;
         if (id >= objects.length) objects = Arrays.copyOf(objects, objects.length * 2);
         objects[id] = o;
-        if (count * 2 > slots.length) {
-            grow();
-        } else {
-            insert(id, hash);
-        }
+        slots[-slotCode - 1] = id;
+        if (count * 2 > slots.length) grow();
         return id;
     }
 
-    private void insert(int id, int hash) {
-        int i = spread(hash) & mask;
-        while (slots[i] != 0) i = (i + 1) & mask;
-        slots[i] = id;
+    /** Adds an object known to be absent; returns its id. */
+    int add(Object o, int hash) {
+        return addAt(o, findOrSlot(o, hash));
     }
 
     /** Doubles the table; identityHashCode is cheap (~4 ns) once assigned, so hashes are not kept. */
@@ -73,5 +84,11 @@ final class IdentityTable {
         slots = new int[slots.length * 2];
         mask = slots.length - 1;
         for (int id = 1; id <= count; id++) insert(id, System.identityHashCode(objects[id]));
+    }
+
+    private void insert(int id, int hash) {
+        int i = spread(hash) & mask;
+        while (slots[i] != 0) i = (i + 1) & mask;
+        slots[i] = id;
     }
 }

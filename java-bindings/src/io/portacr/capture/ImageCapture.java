@@ -104,10 +104,11 @@ public final class ImageCapture {
 
         Class<?>[] loaded = Native.loadedClasses();
         JdkStaticValues jdkStatics = new JdkStaticValues(loaded);
+        InternedStrings interned = new InternedStrings(jdkStatics.enumNames);
         long t1 = System.nanoTime();
 
         SectionWriter out = new SectionWriter();
-        HeapWalker walker = new HeapWalker(out, jdkStatics, current, 1 << 16);
+        HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, 1 << 16);
         List<StaticValues> statics = new ArrayList<>();
         List<FrameCapture.Values[]> frameValues = new ArrayList<>();
         List<int[][]> frameMonitors = new ArrayList<>();
@@ -207,7 +208,8 @@ public final class ImageCapture {
         long t3 = System.nanoTime();
         lastStatistics = "objects=" + walker.objectCount() + " objectBytes=" + objectBytes
             + " classes=" + walker.classes.size() + " symrefs=" + walker.symrefs.size()
-            + " strings=" + walker.stringsInterned + " frames=" + frames.size()
+            + " strings=" + walker.strings + " (exact intern checks " + interned.exactChecks + ", "
+            + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " walkMs=" + (t2 - t1) / 1_000_000

@@ -28,12 +28,13 @@ final class InternalUnsafe {
     static final MethodHandle OBJECT_FIELD_OFFSET; // (Class, String) long
     static final MethodHandle STATIC_FIELD_BASE;   // (Field) Object
     static final MethodHandle STATIC_FIELD_OFFSET; // (Field) long
-    static final MethodHandle ARRAY_BASE_OFFSET;   // (Class) int
+    static final MethodHandle ARRAY_BASE_OFFSET;   // (Class) long
+    static final MethodHandle ARRAY_INDEX_SCALE;   // (Class) int
     static final Throwable UNAVAILABLE;
 
     static {
         MethodHandle gb = null, gs = null, gi = null, gl = null, gr = null, cm = null;
-        MethodHandle ofo = null, sfb = null, sfo = null, abo = null;
+        MethodHandle ofo = null, sfb = null, sfo = null, abo = null, ais = null;
         Throwable failure = null;
         try {
             Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
@@ -48,12 +49,19 @@ final class InternalUnsafe {
             ofo = bound(lookup, unsafeClass, unsafe, "objectFieldOffset", long.class, Class.class, String.class);
             sfb = bound(lookup, unsafeClass, unsafe, "staticFieldBase", Object.class, Field.class);
             sfo = bound(lookup, unsafeClass, unsafe, "staticFieldOffset", long.class, Field.class);
-            abo = bound(lookup, unsafeClass, unsafe, "arrayBaseOffset", int.class, Class.class);
+            ais = bound(lookup, unsafeClass, unsafe, "arrayIndexScale", int.class, Class.class);
+            // arrayBaseOffset returns int up to JDK 22 and long since JDK 23 (checked on 17 and 25).
+            try {
+                abo = bound(lookup, unsafeClass, unsafe, "arrayBaseOffset", long.class, Class.class);
+            } catch (NoSuchMethodException e) {
+                abo = bound(lookup, unsafeClass, unsafe, "arrayBaseOffset", int.class, Class.class)
+                    .asType(MethodType.methodType(long.class, Class.class));
+            }
         } catch (Throwable t) {
             failure = t;
         }
         GET_BYTE = gb; GET_SHORT = gs; GET_INT = gi; GET_LONG = gl; GET_REFERENCE = gr; COPY_MEMORY = cm;
-        OBJECT_FIELD_OFFSET = ofo; STATIC_FIELD_BASE = sfb; STATIC_FIELD_OFFSET = sfo; ARRAY_BASE_OFFSET = abo;
+        OBJECT_FIELD_OFFSET = ofo; STATIC_FIELD_BASE = sfb; STATIC_FIELD_OFFSET = sfo; ARRAY_BASE_OFFSET = abo; ARRAY_INDEX_SCALE = ais;
         UNAVAILABLE = failure;
     }
 
@@ -107,8 +115,12 @@ final class InternalUnsafe {
         try { return (long) STATIC_FIELD_OFFSET.invokeExact(f); } catch (Throwable t) { throw rethrow(t); }
     }
 
-    static int arrayBaseOffset(Class<?> arrayClass) {
-        try { return (int) ARRAY_BASE_OFFSET.invokeExact(arrayClass); } catch (Throwable t) { throw rethrow(t); }
+    static long arrayBaseOffset(Class<?> arrayClass) {
+        try { return (long) ARRAY_BASE_OFFSET.invokeExact(arrayClass); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    static int arrayIndexScale(Class<?> arrayClass) {
+        try { return (int) ARRAY_INDEX_SCALE.invokeExact(arrayClass); } catch (Throwable t) { throw rethrow(t); }
     }
 
     private static RuntimeException rethrow(Throwable t) {

@@ -22,6 +22,8 @@ final class JdkStaticValues {
     private final List<String> classNames = new ArrayList<>();
     private final List<String> fieldNames = new ArrayList<>();
     private final List<Integer> indexes = new ArrayList<>(); // -1 = the field's value itself
+    /** Names of JDK enum constants seen (always interned: they are literals), for InternedStrings. */
+    final List<String> enumNames = new ArrayList<>();
     final long buildNanos;
     final int classesScanned;
 
@@ -93,6 +95,7 @@ final class JdkStaticValues {
 
     private void put(Object value, String className, String fieldName, int index) {
         if (value == null || value instanceof String) return;
+        if (value instanceof Enum && enumNames.size() < 2000) enumNames.add(((Enum<?>) value).name());
         Class<?> vc = value.getClass();
         if (!vc.isArray() && ClassTable.isApplicationClass(vc)) return;
         if (vc.isArray()) {
