@@ -395,6 +395,53 @@ fn untouched_parts_keep_their_bytes() {
     assert_eq!(replace_clinit(&many, &ResumeHooks::default()).unwrap(), many);
 }
 
+/// The real runtime class (java-bindings) drives the same rewritten classes.
+#[test]
+fn real_runtime_class_resumes_frames() {
+    let classes = rewritten_classes("real");
+    let dir = classes.parent().unwrap();
+    let runtime = dir.join("runtime");
+    let resume_source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../java-bindings/src/io/portacr/restore/Resume.java");
+    std::fs::copy(fixture_dir().join("RealMain.java"), dir.join("src/RealMain.java")).unwrap();
+    let output = Command::new(Path::new(JDK17).join("bin/javac"))
+        .args(["--release", "17", "-d"])
+        .arg(&runtime)
+        .arg("-cp")
+        .arg(&classes)
+        .arg(&resume_source)
+        .arg(dir.join("src/RealMain.java"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "javac: {}", String::from_utf8_lossy(&output.stderr));
+    let expected = "\
+chain=186 finish=null
+f=75 finish=null
+flt=5.5 finish=null
+wide=103.75 finish=null
+locked=held=true after=false finish=null
+normal=146
+skip=6 finish=null
+leftover=90 finish=frame 0 left values unused
+unresumed finish=1 of 1 frames not resumed
+statics=7,image
+";
+    for jdk in [JDK17, JDK25] {
+        // The real Resume comes first on the class path, before the fake.
+        let class_path = format!("{}:{}", runtime.display(), classes.display());
+        let output = Command::new(Path::new(jdk).join("bin/java"))
+            .args(["-Xverify:all", "-cp", &class_path, "RealMain"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            expected,
+            "{jdk}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 #[test]
 fn token_is_fnv1a_of_the_method_key() {
     // FNV-1a of "." (offset basis 0x811C9DC5, prime 0x01000193), top bit cleared.
