@@ -81,8 +81,25 @@ fn main() {
 
     let mut classes = Vec::new();
     collect_files(&classes_dir, "class", &mut classes);
+    // Compile-time stubs of JDK-internal types (java-bindings/src/**/compile-stubs,
+    // e.g. sun.management.spi.PlatformMBeanProvider, which `--release 17` hides)
+    // are not shipped: at run time the JDK's own class is used.
+    classes.retain(|c| !c.strip_prefix(&classes_dir).is_ok_and(|r| r.starts_with("sun")));
     classes.sort();
-    write_jar(&classes_dir, &classes, &out_dir.join("portacr-runtime.jar"));
+    // The platform MXBean provider (CRaCMXBean) is announced by a service
+    // file. Its superclass's package, java.management/sun.management.spi, is
+    // exported to the runtime's module at VMInit — before any Java code can
+    // ask ManagementFactory for providers (JVMTI VMInit precedes the JVM's
+    // management initialization).
+    write_jar(
+        &classes_dir,
+        &classes,
+        &[(
+            "META-INF/services/sun.management.spi.PlatformMBeanProvider",
+            b"jdk.crac.management.CRaCPlatformProvider\n".as_slice(),
+        )],
+        &out_dir.join("portacr-runtime.jar"),
+    );
 }
 
 fn fail(message: &str) -> ! {
@@ -104,7 +121,7 @@ fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn write_jar(classes_dir: &Path, classes: &[PathBuf], jar_path: &Path) {
+fn write_jar(classes_dir: &Path, classes: &[PathBuf], resources: &[(&str, &[u8])], jar_path: &Path) {
     let file = fs::File::create(jar_path)
         .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", jar_path.display())));
     let mut jar = zip::ZipWriter::new(file);
@@ -127,6 +144,10 @@ fn write_jar(classes_dir: &Path, classes: &[PathBuf], jar_path: &Path) {
                 .collect();
             jar.start_file(name.join("/"), options)?;
             jar.write_all(&fs::read(class)?)?;
+        }
+        for (name, bytes) in resources {
+            jar.start_file(*name, options)?;
+            jar.write_all(bytes)?;
         }
         jar.finish()?;
         Ok(())

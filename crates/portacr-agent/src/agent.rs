@@ -4,7 +4,7 @@
 
 use std::ffi::CStr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use jni::objects::{JClass, JObject};
@@ -26,8 +26,10 @@ pub struct Agent {
     pub boot_time_ms: i64,
     /// Epoch ms of the last restore; the boot time in generation 1.
     pub restore_time_ms: i64,
-    /// Generation of the next checkpoint: 1 until restore exists.
-    pub generation: u32,
+    /// Generation of the next checkpoint: 1 in a fresh JVM, one more after
+    /// each committed checkpoint (a `keepRunning=true` process that
+    /// checkpoints twice writes generations 1 and 2).
+    pub generation: AtomicU32,
     pub class_bytes: ClassBytesCache,
     /// Set once every method of `io.portacr.Native` is registered.
     pub natives_registered: AtomicBool,
@@ -105,18 +107,18 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
     let tmp = std::env::temp_dir();
     let jar =
         ExtractedJar::extract(&tmp).map_err(|source| LoadError::RuntimeJar { dir: tmp, source })?;
+    // Appended now, not at VMInit: either way CDS stops sharing non-boot
+    // classes (HotSpot warns once), but a live-phase append warns again on
+    // every later attempt to load a shared class.
     jvmti.add_to_bootstrap_class_loader_search(&jar.jar_path().to_string_lossy())?;
-    log_debug!(
-        "runtime jar {} on the boot class path",
-        jar.jar_path().display()
-    );
+    log_debug!("runtime jar {} on the boot class path", jar.jar_path().display());
 
     let agent = Agent {
         jvmti,
         options,
         boot_time_ms,
         restore_time_ms: boot_time_ms,
-        generation: 1,
+        generation: AtomicU32::new(1),
         class_bytes: ClassBytesCache::new(),
         natives_registered: AtomicBool::new(false),
         runtime_jar: Mutex::new(Some(jar)),
@@ -218,7 +220,25 @@ fn prepare_runtime(agent: &Agent, env: &mut JNIEnv) -> Result<(), InitError> {
     agent
         .jvmti
         .add_module_exports(&java_base, c"jdk.internal.misc", &boot_unnamed)?;
+    // The runtime jar's service file names jdk.crac.management.CRaCPlatformProvider
+    // (build.rs); its superclass's package must be accessible before
+    // ManagementFactory first loads providers.
+    if let Err(e) = export_mxbean_spi(agent, env, &boot_unnamed) {
+        if env.exception_check().unwrap_or(false) {
+            let _ = env.exception_clear();
+        }
+        log_error!("cannot export java.management/sun.management.spi, platform MXBean lookups will fail: {e}");
+    }
     crate::natives::register(env, &native_class)?;
+    Ok(())
+}
+
+fn export_mxbean_spi(agent: &Agent, env: &mut JNIEnv, boot_unnamed: &JObject) -> Result<(), InitError> {
+    let management_class = env.find_class("java/lang/management/ManagementFactory")?;
+    let java_management = module_of(env, &management_class)?;
+    agent
+        .jvmti
+        .add_module_exports(&java_management, c"sun.management.spi", boot_unnamed)?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 
 use jni::objects::{JByteArray, JClass, JString};
 use jni::sys::{jboolean, jbyteArray, jint, jlong, jobjectArray, jstring, JNI_FALSE, JNI_TRUE};
@@ -81,7 +82,7 @@ extern "system" fn keep_running(mut env: JNIEnv, _: JClass) -> jboolean {
 }
 
 extern "system" fn generation(mut env: JNIEnv, _: JClass) -> jint {
-    guard(&mut env, 0, |agent, _| Ok(agent.generation as jint))
+    guard(&mut env, 0, |agent, _| Ok(agent.generation.load(Ordering::SeqCst) as jint))
 }
 
 extern "system" fn boot_time_millis(mut env: JNIEnv, _: JClass) -> jlong {
@@ -214,7 +215,7 @@ extern "system" fn begin(
             pid: std::process::id(),
             cpu_count: platform::cpu_count(),
             max_heap_bytes: max_heap.max(0) as u64,
-            generation: agent.generation,
+            generation: agent.generation.load(Ordering::SeqCst),
         };
         let mut image = agent.image.lock().unwrap_or_else(|p| p.into_inner());
         let error = image
@@ -281,6 +282,7 @@ extern "system" fn commit(mut env: JNIEnv, _: JClass) -> jstring {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .commit()?;
+        agent.generation.fetch_add(1, Ordering::SeqCst);
         new_jstring(env, Some(dir.to_string_lossy().into_owned()))
     })
 }

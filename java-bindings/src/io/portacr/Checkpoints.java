@@ -161,6 +161,9 @@ public final class Checkpoints {
         }
     }
 
+    /** Set once {@link #restored} ran: this JVM continues a restored image. */
+    private static volatile boolean restoredInThisJvm;
+
     /**
      * Entry of a restored JVM, called once by the restore runtime on the thread
      * that called {@code checkpointRestore()} in the original process, before
@@ -173,6 +176,7 @@ public final class Checkpoints {
      */
     public static void restored(List<? extends Resource> resourcesInRegistrationOrder) throws RestoreException {
         GlobalContext global = (GlobalContext) jdk.crac.Core.getGlobalContext();
+        restoredInThisJvm = true;
         synchronized (LOCK) {
             inProgress = true;
             try {
@@ -196,8 +200,13 @@ public final class Checkpoints {
      * @return epoch ms or -1
      */
     public static long restoreTimeMillis() {
+        // Not the generation: a keepRunning=true process that checkpointed is
+        // in generation 2 without ever having been restored.
+        if (!restoredInThisJvm) {
+            return -1;
+        }
         try {
-            return Native.generation() > 1 ? Native.restoreTimeMillis() : -1;
+            return Native.restoreTimeMillis();
         } catch (UnsatisfiedLinkError | IllegalStateException e) {
             return -1;
         }
