@@ -452,3 +452,116 @@ fn token_is_fnv1a_of_the_method_key() {
     );
     assert_ne!(method_token("A", "m", "()V"), method_token("B", "m", "()V"));
 }
+
+/// xorshift64*: deterministic, so a failure names a reproducible round.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn vtype(&mut self) -> portacr_classfile::VType {
+        use portacr_classfile::VType::*;
+        match self.below(10) {
+            0 => Top,
+            1 => Integer,
+            2 => Float,
+            3 => Long,
+            4 => Double,
+            5 => Null,
+            6 => Reference("java/lang/String".into()),
+            7 => UninitializedThis,
+            8 => Uninitialized(self.below(300) as u32),
+            _ => ReturnAddress(3),
+        }
+    }
+}
+
+fn mutate(original: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut bytes = original.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let at = rng.below(bytes.len());
+        match rng.below(5) {
+            0 => bytes[at] ^= 1 << rng.below(8),
+            1 => bytes[at] = rng.next() as u8,
+            2 => bytes.truncate(at.max(1)),
+            3 => {
+                let end = (at + 1 + rng.below(8)).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            _ => {
+                if at + 1 < bytes.len() {
+                    let value: u16 = [0, 1, 0xFFFF, 0x8000][rng.below(4)];
+                    bytes[at..at + 2].copy_from_slice(&value.to_be_bytes());
+                }
+            }
+        }
+    }
+    bytes
+}
+
+/// Corrupt classes and nonsensical resume points give errors, never panics;
+/// whatever is accepted rewrites into a class file that parses.
+#[test]
+fn rewriting_mutated_inputs_never_panics() {
+    let (dir, bytes) = frames_class();
+    let statics = std::fs::read(dir.join("classes/Statics.class")).unwrap();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let points = frames_points(&class);
+    let hooks = ResumeHooks::default();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut accepted = 0;
+    for round in 0..4000 {
+        let mutated = mutate(&bytes, &mut rng);
+        let result = std::panic::catch_unwind(|| add_resume_prologues(&mutated, &points, &hooks));
+        match result {
+            Err(_) => panic!("round {round}: add_resume_prologues panicked"),
+            Ok(Ok(out)) => {
+                accepted += 1;
+                if let Err(e) = ClassFile::parse(&out) {
+                    panic!("round {round}: rewritten class does not parse: {e}");
+                }
+            }
+            Ok(Err(_)) => {}
+        }
+        let mutated = mutate(&statics, &mut rng);
+        let result = std::panic::catch_unwind(|| replace_clinit(&mutated, &hooks));
+        assert!(result.is_ok(), "round {round}: replace_clinit panicked");
+    }
+    assert!(accepted > 200, "only {accepted} mutated classes were rewritten: the test exercises too little");
+    let mut accepted = 0;
+    for round in 0..4000 {
+        let mut p = points[rng.below(points.len())].clone();
+        for _ in 0..1 + rng.below(2) {
+            match rng.below(6) {
+                0 => p.bci = rng.below(400) as u32,
+                1 if !p.frame.locals.is_empty() => {
+                    let slot = rng.below(p.frame.locals.len());
+                    p.frame.locals[slot] = rng.vtype();
+                }
+                2 => p.frame.stack.push(rng.vtype()),
+                3 => {
+                    p.frame.stack.pop();
+                }
+                4 => p.frame.locals.truncate(rng.below(4)),
+                _ => p.monitors = rng.below(3) as u32,
+            }
+        }
+        let result = std::panic::catch_unwind(|| add_resume_prologues(&bytes, &[p.clone()], &hooks));
+        match result {
+            Err(_) => panic!("round {round}: panicked on point {p:?}"),
+            Ok(Ok(out)) => {
+                accepted += 1;
+                ClassFile::parse(&out).unwrap();
+            }
+            Ok(Err(_)) => {}
+        }
+    }
+    assert!(accepted > 100, "only {accepted} mutated points were accepted");
+}

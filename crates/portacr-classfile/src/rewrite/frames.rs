@@ -49,7 +49,7 @@ pub(crate) fn entries_from_slots(
             VType::UninitializedThis => VerificationTypeInfo::UninitializedThis,
             VType::Reference(name) => VerificationTypeInfo::Object(pool.class(name)?),
             VType::Uninitialized(bci) => VerificationTypeInfo::Uninitialized(
-                u16::try_from(bci + shift).map_err(|_| RewriteError::Malformed {
+                u16::try_from(bci.saturating_add(shift)).map_err(|_| RewriteError::Malformed {
                     detail: format!("uninitialized offset {bci} beyond the code"),
                 })?,
             ),
@@ -100,7 +100,7 @@ pub(crate) fn decode_original(
     for frame in frames {
         let at = match offset {
             None => frame.offset_delta as u32,
-            Some(previous) => previous + frame.offset_delta as u32 + 1,
+            Some(previous) => previous.saturating_add(frame.offset_delta as u32 + 1),
         };
         offset = Some(at);
         let before = locals.clone();
@@ -141,7 +141,7 @@ pub(crate) fn decode_original(
             }
         };
         out.push(TableFrame {
-            offset: at + shift,
+            offset: at.saturating_add(shift),
             locals: locals.clone(),
             stack,
             original: Some((kind, before)),

@@ -363,6 +363,16 @@ fn build_case(
             code.max_locals
         )));
     }
+    // The types must be the ones this crate infers: the prologue and the
+    // StackMapTable frame it adds are built from them, and a disagreement
+    // would only show up later as a VerifyError when the class is loaded.
+    let inferred = method_frame_types_at(class, method, bci)?;
+    if inferred.locals != frame.locals || inferred.stack != frame.stack {
+        return Err(mismatch(format!(
+            "the types given are not the types inferred from the bytecode ({})",
+            inferred.contract_encoding()
+        )));
+    }
     let opcode = code.code[bci as usize];
     if opcode == bytecode::INVOKEDYNAMIC {
         return Err(unsupported(
