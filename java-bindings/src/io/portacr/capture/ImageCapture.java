@@ -108,7 +108,7 @@ public final class ImageCapture {
         long t1 = System.nanoTime();
 
         SectionWriter out = new SectionWriter();
-        HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, 1 << 16);
+        HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, expectedObjects());
         List<StaticValues> statics = new ArrayList<>();
         List<FrameCapture.Values[]> frameValues = new ArrayList<>();
         List<int[][]> frameMonitors = new ArrayList<>();
@@ -216,6 +216,17 @@ public final class ImageCapture {
             + " totalMs=" + (t3 - t0) / 1_000_000;
         Native.log(3, "portacr capture: " + lastStatistics);
         return dir;
+    }
+
+    /**
+     * A first guess of the number of objects, so that the identity table grows at most once
+     * or twice (each growth re-inserts every object: a cache miss each). Used heap includes
+     * garbage, so the guess is low on purpose: 96 bytes an object, where a typical live heap
+     * averages 40–60.
+     */
+    private static int expectedObjects() {
+        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        return (int) Math.max(1 << 16, Math.min(1 << 26, used / 96));
     }
 
     /** Reads the statics of an initialized application class; reference values are roots. */
