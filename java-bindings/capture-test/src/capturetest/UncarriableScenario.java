@@ -71,6 +71,16 @@ public final class UncarriableScenario {
         worker.interrupt();
         worker.join();
 
+        list.set(0, new java.net.ServerSocket(0));
+        m = expectFailure("server socket");
+        Check.that(m.matches("static capturetest\\.UncarriableScenario\\.list → ArrayList\\.elementData\\[0\\] → ServerSocket\\.impl → .* \\(open file descriptor \\d+\\)"), "socket message: " + m);
+        ((java.net.ServerSocket) list.get(0)).close();
+
+        list.set(0, java.nio.channels.FileChannel.open(tmp.toPath()));
+        m = expectFailure("file channel");
+        Check.that(m.matches("static capturetest\\.UncarriableScenario\\.list → ArrayList\\.elementData\\[0\\] → FileChannelImpl\\.fd → FileDescriptor \\(open file descriptor \\d+\\)"), "channel message: " + m);
+        ((java.nio.channels.FileChannel) list.get(0)).close();
+
         list.set(0, new Inflater());
         m = expectFailure("inflater");
         Check.that(m.endsWith("→ Inflater (native zlib stream)"), "inflater message: " + m);
