@@ -36,11 +36,14 @@ fn many_locals_source() -> String {
     body
 }
 
-/// Compiles the fixtures into a fresh directory; returns it.
+/// Compiles the fixtures into a fresh directory (one per call: tests run
+/// in parallel); returns it.
 fn compile(tag: &str) -> PathBuf {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("portacr-classfile")
-        .join(format!("resume-{tag}-{}", std::process::id()));
+        .join(format!("resume-{tag}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let sources = dir.join("src");
     let classes = dir.join("classes");
@@ -52,7 +55,8 @@ fn compile(tag: &str) -> PathBuf {
     std::fs::write(sources.join("Many.java"), many_locals_source()).unwrap();
     let javac = Path::new(JDK17).join("bin/javac");
     let output = Command::new(&javac)
-        .args(["--release", "17", "-d"])
+        // -g: LineNumberTable and LocalVariableTable, whose offsets move.
+        .args(["--release", "17", "-g", "-d"])
         .arg(&classes)
         .args(
             ["Frames.java", "Main.java", "Statics.java", "Many.java", "io/portacr/restore/Resume.java"]
@@ -170,8 +174,8 @@ f=75 trace=g(hello,3);
 f-normal=44 trace=g(k5,3);
 loop=1030 trace=mark0;mark6;mark7;mark8;mark9;
 loop-normal=45 trace=mark0;mark1;mark2;mark3;mark4;mark5;mark6;mark7;mark8;mark9;
-guarded=caught:restored:k7:line45/35 trace=
-guarded-normal=caught:in:k3:line45/35 after trace=
+guarded=caught:restored:k7:line51/41 trace=
+guarded-normal=caught:in:k3:line51/41 after trace=
 locked=held=true after=false trace=observe:true;
 locked-normal=held=true after=false trace=observe:true;
 wide=103.75 trace=markL0;
@@ -564,4 +568,64 @@ fn rewriting_mutated_inputs_never_panics() {
         }
     }
     assert!(accepted > 100, "only {accepted} mutated points were accepted");
+}
+
+fn code_attribute<'a>(class: &'a ClassFile, method: &str, descriptor: &str, name: &str) -> Option<&'a [u8]> {
+    class
+        .method(method, descriptor)
+        .unwrap()
+        .code()
+        .unwrap()
+        .attributes
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| &a.info[..])
+}
+
+/// `(start_pc, rest)` of each entry of a LineNumberTable-like table.
+fn table_entries(info: &[u8], entry_size: usize) -> Vec<(u16, Vec<u8>)> {
+    let count = u16::from_be_bytes([info[0], info[1]]) as usize;
+    (0..count)
+        .map(|k| {
+            let at = 2 + k * entry_size;
+            (
+                u16::from_be_bytes([info[at], info[at + 1]]),
+                info[at + 2..at + entry_size].to_vec(),
+            )
+        })
+        .collect()
+}
+
+/// Line numbers and local variable ranges move with the code; type
+/// annotations (offsets the rewriter does not relocate) are dropped.
+#[test]
+fn code_attributes_move_or_are_dropped() {
+    let (_dir, bytes) = frames_class();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let points = vec![point(&class, "f", "(IJ)I", "g", 0)];
+    let after = ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap()).unwrap();
+    let shift = (after.method("f", "(IJ)I").unwrap().code_length().unwrap()
+        - class.method("f", "(IJ)I").unwrap().code_length().unwrap()) as u16;
+    assert!(code_attribute(&class, "f", "(IJ)I", "RuntimeVisibleTypeAnnotations").is_some(), "fixture lost its type annotation");
+    assert!(code_attribute(&after, "f", "(IJ)I", "RuntimeVisibleTypeAnnotations").is_none());
+    for (name, size) in [("LineNumberTable", 4), ("LocalVariableTable", 10)] {
+        let old = table_entries(code_attribute(&class, "f", "(IJ)I", name).unwrap(), size);
+        let new = table_entries(code_attribute(&after, "f", "(IJ)I", name).unwrap(), size);
+        assert!(!old.is_empty(), "{name} empty: fixtures must be compiled with -g");
+        let moved: Vec<_> = old.into_iter().map(|(pc, rest)| (pc + shift, rest)).collect();
+        assert_eq!(new, moved, "{name}");
+    }
+    // The exception table of a method with a handler moves too.
+    let points = vec![point(&class, "guarded", "(I)Ljava/lang/String;", "risky", 0)];
+    let after = ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap()).unwrap();
+    let old = class.method("guarded", "(I)Ljava/lang/String;").unwrap();
+    let new = after.method("guarded", "(I)Ljava/lang/String;").unwrap();
+    let shift = (new.code_length().unwrap() - old.code_length().unwrap()) as u16;
+    assert!(!old.exception_table().is_empty());
+    for (o, n) in old.exception_table().iter().zip(new.exception_table()) {
+        assert_eq!(
+            (o.start_pc + shift, o.end_pc + shift, o.handler_pc + shift, o.catch_type),
+            (n.start_pc, n.end_pc, n.handler_pc, n.catch_type)
+        );
+    }
 }

@@ -1,12 +1,18 @@
 // Methods resumed by the tests in tests/resume.rs. Each is also called
 // normally to prove the prologue leaves an ordinary call alone.
 public class Frames {
+    // A type annotation on a local: javac writes RuntimeVisibleTypeAnnotations
+    // with code offsets into f's Code attribute, which the rewriter drops.
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.TYPE_USE)
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @interface Tagged {}
+
     static final StringBuilder trace = new StringBuilder();
     static Object LOCK;
 
     int f(int a, long b) {
         int x = a * 2;
-        String s = "k" + b;
+        @Tagged String s = "k" + b;
         return x + g(s, 3) + 1;
     }
 
