@@ -20,6 +20,7 @@ mkdir -p "$OUT/boot" "$OUT/app" "$OUT/img"
 # against the real one: javac --release 17.
 "$JAVAC" --release 17 -d "$OUT/boot" "$HERE/boot/io/portacr/Native.java" $(find "$SRC/io/portacr/capture" -name '*.java')
 "$JAVAC" --release 17 -cp "$OUT/boot" -d "$OUT/app" $(find "$HERE/src" -name '*.java')
+rm "$OUT/app/capturetest/OptionalThing.class"   # a missing optional dependency (graph scenario)
 printf 'Premain-Class: capturetest.TestAgent\n' > "$OUT/manifest"
 (cd "$OUT/app" && jar cfm "$OUT/agent.jar" "$OUT/manifest" capturetest/TestAgent.class)
 

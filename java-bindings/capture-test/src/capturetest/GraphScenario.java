@@ -67,13 +67,15 @@ public final class GraphScenario {
         mixed = new Object[] {point, null, cycleA, "latin-literal"};
     }
 
+    static int touchMissingDependency = WithMissingDependency.counter;
+
     static String run() throws Exception {
         me = Thread.currentThread();
         return ImageCapture.checkpoint(List.of(map, "resource-string"));
     }
 
     public static void main(String[] args) throws Exception {
-        String dir = run();
+        String dir = WithMissingDependency.checkpointHere();
         System.out.println("graph: image in " + dir + " — " + ImageCapture.lastStatistics);
         ImageReader r = new ImageReader(Path.of(dir));
         CommonChecks.all(r);
@@ -174,6 +176,12 @@ public final class GraphScenario {
         Check.equal("CurrentThread", symref(r, r.staticValue(self, "me")), "current thread symbolic");
         Check.equal((long) r.threadObject, r.staticValue(self, "me"), "thread record names the same object");
 
+        String missing = "capturetest/WithMissingDependency";
+        Check.equal(42L, r.staticValue(missing, "counter"), "static int of a class whose reflection fails");
+        Check.equal(0x8000000000000000L, r.staticValue(missing, "ratio"), "static -0.0 read through a VarHandle");
+        Check.equal("still here", r.object(r.staticValue(missing, "label")).text, "static String read through a VarHandle");
+        Check.equal(0L, r.staticValue(missing, "thing"), "static of a missing type is null");
+
         ImageReader.Obj lam = r.object(r.staticValue(self, "lambda"));
         ImageReader.ClassRec lamClass = r.classes.get(lam.classIndex);
         Check.that((lamClass.flags & 32) != 0 && (lamClass.flags & 1) != 0, "lambda class is HIDDEN and APPLICATION: " + lamClass.name);
@@ -194,6 +202,11 @@ public final class GraphScenario {
         Check.equal("run", top.method, "top frame is the caller of checkpoint");
         Check.equal("()Ljava/lang/String;", top.descriptor, "top frame descriptor");
         Check.equal("main", r.frames.get(0).method, "bottom frame is main");
+        ImageReader.Frame below = r.frames.get(r.frames.size() - 2);
+        Check.equal("checkpointHere", below.method, "frame of a class whose reflection fails");
+        Check.equal(0x1 | 0x8 | 0x20, below.access, "its access flags: public static synchronized");
+        Check.equal(1, below.monitors.size(), "synchronized static method holds its class's monitor");
+        Check.equal("ClassMirror " + r.classIndex("capturetest/WithMissingDependency"), symref(r, below.monitors.get(0)[0]), "the monitor is the class mirror");
         for (ImageReader.Frame f : r.frames) {
             Check.that(!r.classes.get(f.classIndex).name.startsWith("io/portacr/"), "no capture frames in the image");
         }

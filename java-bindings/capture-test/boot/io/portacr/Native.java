@@ -57,7 +57,13 @@ public final class Native {
     }
 
     public static Object[] declaredFields(Class<?> c) {
-        Field[] fs = c.getDeclaredFields();
+        Field[] fs;
+        try {
+            fs = c.getDeclaredFields();
+        } catch (LinkageError e) {
+            // Like JVMTI, read names and descriptors without resolving the field types.
+            return fieldsFromClassFile(c);
+        }
         String[] names = new String[fs.length];
         String[] descs = new String[fs.length];
         int[] flags = new int[fs.length];
@@ -67,6 +73,51 @@ public final class Native {
             flags[i] = fs[i].getModifiers();
         }
         return new Object[] {names, descs, flags};
+    }
+
+    /** Fields from the class file (test-only: the JVMTI agent does not need this). */
+    private static Object[] fieldsFromClassFile(Class<?> c) {
+        try (InputStream in = c.getClassLoader().getResourceAsStream(c.getName().replace('.', '/') + ".class")) {
+            java.io.DataInputStream d = new java.io.DataInputStream(in);
+            d.readInt();
+            d.readUnsignedShort();
+            d.readUnsignedShort();
+            int count = d.readUnsignedShort();
+            String[] utf8 = new String[count];
+            for (int i = 1; i < count; i++) {
+                int tag = d.readUnsignedByte();
+                switch (tag) {
+                    case 1: utf8[i] = d.readUTF(); break;
+                    case 3: case 4: d.readInt(); break;
+                    case 5: case 6: d.readLong(); i++; break;
+                    case 7: case 8: case 16: case 19: case 20: d.readUnsignedShort(); break;
+                    case 15: d.readUnsignedByte(); d.readUnsignedShort(); break;
+                    default: d.readInt(); break; // 9 10 11 12 17 18
+                }
+            }
+            d.readUnsignedShort();
+            d.readUnsignedShort();
+            d.readUnsignedShort();
+            int interfaces = d.readUnsignedShort();
+            for (int i = 0; i < interfaces; i++) d.readUnsignedShort();
+            int n = d.readUnsignedShort();
+            String[] names = new String[n];
+            String[] descs = new String[n];
+            int[] flags = new int[n];
+            for (int i = 0; i < n; i++) {
+                flags[i] = d.readUnsignedShort();
+                names[i] = utf8[d.readUnsignedShort()];
+                descs[i] = utf8[d.readUnsignedShort()];
+                int attributes = d.readUnsignedShort();
+                for (int a = 0; a < attributes; a++) {
+                    d.readUnsignedShort();
+                    d.skipBytes(d.readInt());
+                }
+            }
+            return new Object[] {names, descs, flags};
+        } catch (IOException e) {
+            throw new IllegalStateException(e.toString());
+        }
     }
 
     private static final Object UNSAFE;

@@ -272,10 +272,34 @@ final class FrameCapture {
                     }
                 }
             }
-        } catch (Throwable t) {
-            // Unresolvable parameter types: flags unknown.
+        } catch (LinkageError | RuntimeException e) {
+            // Reflection resolves the types of every method of the class; a missing optional
+            // dependency in another method's signature fails it. Ask for this method alone.
+            return methodAccessFlagsByLookup(c, name, descriptor);
         }
         return 0;
+    }
+
+    /** Access flags through a method handle lookup, which resolves only this method's types; 0 if unknown. */
+    private static int methodAccessFlagsByLookup(Class<?> c, String name, String descriptor) {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup =
+                java.lang.invoke.MethodHandles.privateLookupIn(c, java.lang.invoke.MethodHandles.lookup());
+            MethodType type = MethodType.fromMethodDescriptorString(descriptor, c.getClassLoader());
+            java.lang.invoke.MethodHandle handle;
+            if (name.equals("<init>")) {
+                handle = lookup.findConstructor(c, type);
+            } else {
+                try {
+                    handle = lookup.findStatic(c, name, type);
+                } catch (IllegalAccessException | NoSuchMethodException notStatic) {
+                    handle = lookup.findSpecial(c, name, type, c);
+                }
+            }
+            return lookup.revealDirect(handle).getModifiers() & 0xFFFF;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return 0;
+        }
     }
 
     // ---- typing ---------------------------------------------------------------------

@@ -219,6 +219,35 @@ public final class ImageCapture {
     }
 
     /**
+     * Reads a static field when reflection cannot give its Field. A reference field whose type
+     * cannot be resolved from the class's loader holds null: no object of that type can exist.
+     */
+    private static long readStaticWithoutReflection(Class<?> c, String name, String descriptor, byte kind, HeapWalker walker)
+            throws UncarriableObjectException, CaptureFailedException {
+        Class<?> type;
+        try {
+            type = java.lang.invoke.MethodType.fromMethodDescriptorString("()" + descriptor, c.getClassLoader()).returnType();
+        } catch (TypeNotPresentException | IllegalArgumentException | LinkageError e) {
+            if (kind == ClassInfo.K_REF) return 0;
+            throw new CaptureFailedException("cannot read static field " + c.getName() + "." + name + ": " + e);
+        }
+        Object value;
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup =
+                java.lang.invoke.MethodHandles.privateLookupIn(c, java.lang.invoke.MethodHandles.lookup());
+            value = lookup.findStaticVarHandle(c, name, type).get();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new CaptureFailedException("cannot read static field " + c.getName() + "." + name + ": " + e);
+        }
+        if (kind == ClassInfo.K_REF) return walker.root(value, "static " + c.getName() + "." + name);
+        if (value instanceof Boolean) return (Boolean) value ? 1 : 0;
+        if (value instanceof Character) return (Character) value;
+        if (value instanceof Float) return Float.floatToRawIntBits((Float) value);
+        if (value instanceof Double) return Double.doubleToRawLongBits((Double) value);
+        return ((Number) value).longValue();
+    }
+
+    /**
      * A first guess of the number of objects, so that the identity table grows at most once
      * or twice (each growth re-inserts every object: a cache miss each). Used heap includes
      * garbage, so the guess is low on purpose: 96 bytes an object, where a typical live heap
@@ -239,16 +268,20 @@ public final class ImageCapture {
         for (int i = 0; i < ci.fieldNames.length; i++) {
             if ((ci.fieldFlags[i] & Modifier.STATIC) == 0) continue;
             String name = ci.fieldNames[i];
+            byte kind = ClassInfo.kindOf(ci.fieldDescriptors[i]);
+            s.kinds[at] = kind;
             Field field;
             try {
                 field = c.getDeclaredField(name);
             } catch (NoSuchFieldException | LinkageError e) {
-                throw new CaptureFailedException("cannot read static field " + c.getName() + "." + name + ": " + e);
+                // Reflection resolves the types of all fields of the class; one missing optional
+                // dependency fails it for every field. Read this one through a VarHandle.
+                s.values[at] = readStaticWithoutReflection(c, name, ci.fieldDescriptors[i], kind, walker);
+                at++;
+                continue;
             }
             Object base = InternalUnsafe.staticFieldBase(field);
             long offset = InternalUnsafe.staticFieldOffset(field);
-            byte kind = ClassInfo.kindOf(ci.fieldDescriptors[i]);
-            s.kinds[at] = kind;
             switch (kind) {
                 case ClassInfo.K_BYTE: s.values[at] = InternalUnsafe.getByte(base, offset); break;
                 case ClassInfo.K_SHORT: s.values[at] = InternalUnsafe.getShort(base, offset); break;
