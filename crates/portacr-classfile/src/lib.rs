@@ -41,6 +41,19 @@
 //! # let _ = kept; Ok(()) }
 //! ```
 
+//!
+//! # Rewriting for restore
+//!
+//! [`add_resume_prologues`] gives the methods that have frames in an image a
+//! resume prologue (one [`ResumePoint`] per frame; the prologue calls the
+//! runtime class named by [`ResumeHooks`], `io.portacr.restore.Resume` by
+//! default, and identifies itself with [`method_token`]);
+//! [`replace_clinit`] makes `<clinit>` hand the static fields to the runtime.
+//! Both copy every byte they do not have to change and fail with a
+//! [`RewriteError`] naming the method and bci of what they refuse. See
+//! [`rewrite`] for the prologue's layout, the order in which it consumes
+//! values, and what is refused.
+
 pub mod bytecode;
 mod class_file;
 mod constant_pool;

@@ -629,3 +629,115 @@ fn code_attributes_move_or_are_dropped() {
         );
     }
 }
+
+/// `public class T` of class-file version 49 (no StackMapTable: the JVM
+/// verifies it by type inference) with `static int m(int a) { int x = a + 1;
+/// return g(x) + x; }` and `static int g(int y) { return y * 10; }`.
+fn version_49_class() -> Vec<u8> {
+    fn utf8(out: &mut Vec<u8>, s: &str) {
+        out.push(1);
+        out.extend((s.len() as u16).to_be_bytes());
+        out.extend(s.as_bytes());
+    }
+    fn method(out: &mut Vec<u8>, name: u16, code: &[u8], max_stack: u16, max_locals: u16) {
+        out.extend([0x00, 0x09]); // public static
+        out.extend(name.to_be_bytes());
+        out.extend(6u16.to_be_bytes()); // (I)I
+        out.extend(1u16.to_be_bytes());
+        out.extend(8u16.to_be_bytes()); // Code
+        out.extend(((12 + code.len()) as u32).to_be_bytes());
+        out.extend(max_stack.to_be_bytes());
+        out.extend(max_locals.to_be_bytes());
+        out.extend((code.len() as u32).to_be_bytes());
+        out.extend(code);
+        out.extend([0, 0, 0, 0]);
+    }
+    let mut c = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 49];
+    c.extend(11u16.to_be_bytes());
+    utf8(&mut c, "T"); // 1
+    c.extend([7, 0, 1]); // 2
+    utf8(&mut c, "java/lang/Object"); // 3
+    c.extend([7, 0, 3]); // 4
+    utf8(&mut c, "m"); // 5
+    utf8(&mut c, "(I)I"); // 6
+    utf8(&mut c, "g"); // 7
+    utf8(&mut c, "Code"); // 8
+    c.extend([12, 0, 7, 0, 6]); // 9 NameAndType g (I)I
+    c.extend([10, 0, 2, 0, 9]); // 10 Methodref T.g
+    c.extend([0x00, 0x21, 0, 2, 0, 4, 0, 0, 0, 0]);
+    c.extend(2u16.to_be_bytes());
+    // iload_0 iconst_1 iadd istore_1 iload_1 invokestatic#10 iload_1 iadd ireturn
+    method(&mut c, 5, &[0x1A, 0x04, 0x60, 0x3C, 0x1B, 0xB8, 0, 10, 0x1B, 0x60, 0xAC], 2, 2);
+    // iload_0 bipush 10 imul ireturn
+    method(&mut c, 7, &[0x1A, 0x10, 10, 0x68, 0xAC], 2, 1);
+    c.extend([0, 0]);
+    c
+}
+
+/// Old class files get no StackMapTable; the inference verifier accepts the
+/// prologue and the resumed frame runs.
+#[test]
+fn version_49_class_resumes_under_the_inference_verifier() {
+    let dir = compile("v49");
+    let classes = dir.join("classes");
+    let bytes = version_49_class();
+    let class = ClassFile::parse(&bytes).unwrap();
+    let points = [point(&class, "m", "(I)I", "g", 0), point_at(&class, "g", "(I)I", 0, 0)];
+    let rewritten = add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap();
+    let after = ClassFile::parse(&rewritten).unwrap();
+    assert!(after.methods().iter().all(|m| m.code().unwrap().stack_map_table_attribute().is_none()));
+    std::fs::write(classes.join("T.class"), rewritten).unwrap();
+    let main = dir.join("src/OldMain.java");
+    std::fs::write(
+        &main,
+        r#"import io.portacr.restore.Resume;
+public class OldMain {
+    public static void main(String[] args) {
+        Resume.expect("T", "m", "(I)I", 0, 0, 7);
+        Resume.expect("T", "g", "(I)I", 0, 3);
+        System.out.println(T.m(0) + " " + Resume.clean() + " " + T.m(5));
+    }
+}
+"#,
+    )
+    .unwrap();
+    let output = Command::new(Path::new(JDK17).join("bin/javac"))
+        .args(["--release", "17", "-cp"])
+        .arg(&classes)
+        .arg("-d")
+        .arg(&classes)
+        .arg(&main)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for jdk in [JDK17, JDK25] {
+        let output = Command::new(Path::new(jdk).join("bin/java"))
+            .args(["-Xverify:all", "-cp"])
+            .arg(&classes)
+            .arg("OldMain")
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "37 true 66\n",
+            "{jdk}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// A prologue that would push the code past 65535 bytes is refused.
+#[test]
+fn code_length_limit_is_checked() {
+    let dir = compile("long");
+    let bytes = std::fs::read(dir.join("classes/Many.class")).unwrap();
+    let class = ClassFile::parse(&bytes).unwrap();
+    // Each case restores 301 int locals with `wide` stores: ~2 KB a case.
+    let one = point(&class, "many", "(I)I", "mark", 0);
+    let points = vec![one; 40];
+    match add_resume_prologues(&bytes, &points, &ResumeHooks::default()) {
+        Err(RewriteError::CodeTooLong { length, .. }) => assert!(length > 65535),
+        other => panic!("expected CodeTooLong, got {other:?}"),
+    }
+    assert!(add_resume_prologues(&bytes, &points[..5], &ResumeHooks::default()).is_ok());
+}
