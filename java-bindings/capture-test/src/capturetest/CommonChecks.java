@@ -22,10 +22,8 @@ final class CommonChecks {
         }
         for (ImageReader.ClassRec c : r.classes) {
             if (c.loader == 3 && (c.loaderObject <= 0 || c.loaderObject > n)) throw new AssertionError("class " + c.name + ": bad loader object");
-            if (!c.name.equals("java/lang/Object") && !c.name.contains("/") && !c.name.startsWith("[") && c.superIndex < 0
-                && (c.flags & 4) == 0) {
-                // classes in the unnamed package are fine; only check the chain is present for others
-            }
+            boolean needsSuper = !c.name.equals("java/lang/Object") && (c.flags & 4) == 0; // not Object, not an interface
+            if (needsSuper && c.superIndex < 0) throw new AssertionError("class " + c.name + ": superclass missing from the table");
         }
         Check.equal("linux", r.platform.get("os"), "platform os");
         Check.that(r.platform.get("arch").equals("x86_64") || r.platform.get("arch").equals("aarch64"), "platform arch");

@@ -3,7 +3,6 @@ package io.portacr.capture;
 import io.portacr.Native;
 
 import java.lang.reflect.Modifier;
-import java.nio.Buffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -276,9 +275,5 @@ final class ClassTable {
 
     static boolean isInitialized(Class<?> c) {
         return initState(c) == 2;
-    }
-
-    static boolean isDirectBuffer(Object o) {
-        return o instanceof Buffer && ((Buffer) o).isDirect();
     }
 }

@@ -87,11 +87,6 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         processing = 0;
     }
 
-    /** The id of an object already discovered, 0 for null or unknown. */
-    int idOf(Object o) {
-        return o == null ? 0 : ids.find(o, System.identityHashCode(o));
-    }
-
     @Override
     public int idOfLoader(ClassLoader loader, Class<?> definedClass) throws UncarriableObjectException {
         if (processing == 0 && pendingRootLabel == null) {
@@ -256,11 +251,6 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 for (int i = 0; i < s.length(); i++) out.u16(s.charAt(i));
             }
         }
-    }
-
-    /** Bytes of OBJECTS written so far. */
-    long bytesWritten() {
-        return out.size();
     }
 
     // ---- reference paths ------------------------------------------------------------
