@@ -137,6 +137,7 @@ fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
         point(class, "spin", "(I)I", "tick", 0),
         point(class, "callsPrivate", "(I)I", "twice", 0),
         point_at(class, "twice", "(I)I", 0, 0),
+        point(class, "makeCtor", "(I)J", "<init>", 0),
     ]
 }
 
@@ -199,6 +200,8 @@ spin=97 trace=
 spin-normal=7 trace=
 private=200 trace=
 private-normal=110 trace=
+make-ctor=101 trace=helper0;mark1;
+make-ctor-normal=110 trace=helper9;mark10;
 many=3449 trace=mark0;
 many-normal=452 trace=mark1;
 statics=42,fromImage log=[statics Statics] trace=

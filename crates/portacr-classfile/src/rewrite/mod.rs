@@ -33,7 +33,9 @@
 //! constructor before its super/this call) consumes nothing: the prologue
 //! leaves slot 0 alone and pushes it with `aload_0`. The callee's arguments
 //! other than the receiver are placeholders: the callee's own prologue
-//! overwrites its locals.
+//! overwrites its locals. When the kept operands hold an object under
+//! construction (below), only the operands *below* the first such object are
+//! consumed, and no receiver: the rest are pushed again by the re-run code.
 //!
 //! Patching, not recomputing (async-profiler's BytecodeRewriter): the
 //! prologue's length is a multiple of 4, so the original code moves by a

@@ -148,6 +148,12 @@ public class Frames {
         return twice(w) + base;
     }
 
+    // The frame waits in the constructor call itself: resuming it re-runs
+    // `new Ctor; dup; iload_0; ldc2_w 100` and the call.
+    static long makeCtor(int a) {
+        return new Ctor(a, 100L).field;
+    }
+
     static final class Ctor {
         long field;
         Ctor(int a, long b) { this(a, b, helper(a)); }

@@ -84,6 +84,11 @@ public class Main {
         run("private", () -> o.callsPrivate(0));
         run("private-normal", () -> o.callsPrivate(4));
 
+        Resume.expect(F, "makeCtor", "(I)J", 0, 9);
+        Resume.expect("Frames$Ctor", "<init>", "(IJ)V", 0, 3, 100L, 3, 100L);
+        run("make-ctor", () -> Frames.makeCtor(0));
+        run("make-ctor-normal", () -> Frames.makeCtor(9));
+
         Object[] many = new Object[301];
         many[0] = 0;
         for (int k = 0; k < 300; k++) many[k + 1] = 1000 + k;
