@@ -49,7 +49,12 @@ fn compile(tag: &str) -> PathBuf {
     let classes = dir.join("classes");
     std::fs::create_dir_all(sources.join("io/portacr/restore")).unwrap();
     std::fs::create_dir_all(&classes).unwrap();
-    for file in ["Frames.java", "Main.java", "Statics.java", "io/portacr/restore/Resume.java"] {
+    for file in [
+        "Frames.java",
+        "Main.java",
+        "Statics.java",
+        "io/portacr/restore/Resume.java",
+    ] {
         std::fs::copy(fixture_dir().join(file), sources.join(file)).unwrap();
     }
     std::fs::write(sources.join("Many.java"), many_locals_source()).unwrap();
@@ -59,9 +64,15 @@ fn compile(tag: &str) -> PathBuf {
         .args(["--release", "17", "-g", "-d"])
         .arg(&classes)
         .args(
-            ["Frames.java", "Main.java", "Statics.java", "Many.java", "io/portacr/restore/Resume.java"]
-                .iter()
-                .map(|f| sources.join(f)),
+            [
+                "Frames.java",
+                "Main.java",
+                "Statics.java",
+                "Many.java",
+                "io/portacr/restore/Resume.java",
+            ]
+            .iter()
+            .map(|f| sources.join(f)),
         )
         .output()
         .unwrap();
@@ -75,7 +86,12 @@ fn compile(tag: &str) -> PathBuf {
 
 /// Bci of the `nth` invoke of a method named `callee` in `method`.
 fn invoke_bci(class: &ClassFile, method: &str, descriptor: &str, callee: &str, nth: usize) -> u32 {
-    let code = &class.method(method, descriptor).unwrap().code().unwrap().code;
+    let code = &class
+        .method(method, descriptor)
+        .unwrap()
+        .code()
+        .unwrap()
+        .code;
     let pool = &class.constant_pool;
     let mut found = Vec::new();
     for item in instructions(code) {
@@ -98,7 +114,13 @@ fn invoke_bci(class: &ClassFile, method: &str, descriptor: &str, callee: &str, n
         .unwrap_or_else(|| panic!("no invoke #{nth} of {callee} in {method}{descriptor}"))
 }
 
-fn point_at(class: &ClassFile, method: &str, descriptor: &str, bci: u32, monitors: u32) -> ResumePoint {
+fn point_at(
+    class: &ClassFile,
+    method: &str,
+    descriptor: &str,
+    bci: u32,
+    monitors: u32,
+) -> ResumePoint {
     ResumePoint {
         method_name: method.into(),
         method_descriptor: descriptor.into(),
@@ -108,14 +130,26 @@ fn point_at(class: &ClassFile, method: &str, descriptor: &str, bci: u32, monitor
     }
 }
 
-fn point(class: &ClassFile, method: &str, descriptor: &str, callee: &str, nth: usize) -> ResumePoint {
+fn point(
+    class: &ClassFile,
+    method: &str,
+    descriptor: &str,
+    callee: &str,
+    nth: usize,
+) -> ResumePoint {
     let bci = invoke_bci(class, method, descriptor, callee, nth);
     point_at(class, method, descriptor, bci, 0)
 }
 
 fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
     let str_ = "(I)Ljava/lang/String;";
-    let mut locked = point(class, "locked", "(Ljava/lang/Object;)Ljava/lang/String;", "observe", 0);
+    let mut locked = point(
+        class,
+        "locked",
+        "(Ljava/lang/Object;)Ljava/lang/String;",
+        "observe",
+        0,
+    );
     locked.monitors = 1;
     vec![
         point(class, "f", "(IJ)I", "g", 0),
@@ -160,13 +194,19 @@ fn rewritten_classes(tag: &str) -> PathBuf {
     });
     rewrite_file(&classes.join("Frames$Ctor.class"), |bytes| {
         let class = ClassFile::parse(bytes).unwrap();
-        add_resume_prologues(bytes, &[point(&class, "<init>", "(IJ)V", "helper", 0)], &hooks)
+        add_resume_prologues(
+            bytes,
+            &[point(&class, "<init>", "(IJ)V", "helper", 0)],
+            &hooks,
+        )
     });
     rewrite_file(&classes.join("Many.class"), |bytes| {
         let class = ClassFile::parse(bytes).unwrap();
         add_resume_prologues(bytes, &[point(&class, "many", "(I)I", "mark", 0)], &hooks)
     });
-    rewrite_file(&classes.join("Statics.class"), |bytes| replace_clinit(bytes, &hooks));
+    rewrite_file(&classes.join("Statics.class"), |bytes| {
+        replace_clinit(bytes, &hooks)
+    });
     classes
 }
 
@@ -220,7 +260,11 @@ fn run_on(jdk: &str, classes: &Path) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{jdk}: exit {}\n{stdout}\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "{jdk}: exit {}\n{stdout}\n{stderr}",
+        output.status
+    );
     assert_eq!(stdout, EXPECTED, "{jdk} output differs; stderr:\n{stderr}");
 }
 
@@ -295,7 +339,10 @@ fn refusals_are_clear_errors() {
     let ctor_bytes = std::fs::read(_dir.join("classes/Frames$Ctor.class")).unwrap();
     let ctor = ClassFile::parse(&ctor_bytes).unwrap();
     let message = refusal(&ctor_bytes, point(&ctor, "<init>", "(IJI)V", "mark", 0));
-    assert!(message.contains("after its super/this constructor call"), "{message}");
+    assert!(
+        message.contains("after its super/this constructor call"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -312,8 +359,8 @@ fn points_that_do_not_fit_the_method_are_refused() {
     ));
     // Types that disagree with the StackMapTable frame at a branch target.
     let loop_head = point(&class, "loop", "(I)I", "mark", 0);
-    let declared = portacr_classfile::declared_frames(&class, class.method("loop", "(I)I").unwrap())
-        .unwrap();
+    let declared =
+        portacr_classfile::declared_frames(&class, class.method("loop", "(I)I").unwrap()).unwrap();
     let (target, mut types) = declared[0].clone();
     types.locals[1] = portacr_classfile::VType::Float;
     let lie = ResumePoint {
@@ -336,36 +383,14 @@ fn points_that_do_not_fit_the_method_are_refused() {
 
 #[test]
 fn jsr_methods_are_refused() {
-    // Hand-assembled version-49 class `T` with `static int m()` using jsr/ret.
-    let code: &[u8] = &[
+    // m: iconst_1 istore_0 jsr+6 iload_0 ireturn nop astore_1 iinc 0 1 ret 1
+    let code = [
         0x04, 0x3B, 0xA8, 0x00, 0x06, 0x1A, 0xAC, 0x00, 0x4C, 0x84, 0x00, 0x01, 0xA9, 0x01,
     ];
-    let mut c = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 49];
-    c.extend(8u16.to_be_bytes());
-    for (tag, text) in [(1, "T")] {
-        c.push(tag);
-        c.extend((text.len() as u16).to_be_bytes());
-        c.extend(text.as_bytes());
-    }
-    c.extend([7, 0, 1]);
-    c.push(1);
-    c.extend(16u16.to_be_bytes());
-    c.extend(b"java/lang/Object");
-    c.extend([7, 0, 3]);
-    for text in ["m", "()I", "Code"] {
-        c.push(1);
-        c.extend((text.len() as u16).to_be_bytes());
-        c.extend(text.as_bytes());
-    }
-    c.extend([0x00, 0x21, 0, 2, 0, 4, 0, 0, 0, 0, 0, 1, 0x00, 0x09, 0, 5, 0, 6, 0, 1, 0, 7]);
-    c.extend(((2 + 2 + 4 + code.len() + 4) as u32).to_be_bytes());
-    c.extend([0, 1, 0, 2]);
-    c.extend((code.len() as u32).to_be_bytes());
-    c.extend(code);
-    c.extend([0, 0, 0, 0, 0, 0]);
-    let class = ClassFile::parse(&c).unwrap();
-    let p = point_at(&class, "m", "()I", 2, 0);
-    let error = add_resume_prologues(&c, &[p], &ResumeHooks::default()).unwrap_err();
+    let bytes = version_49_class(&code);
+    let class = ClassFile::parse(&bytes).unwrap();
+    let p = point_at(&class, "m", "(I)I", 2, 0);
+    let error = add_resume_prologues(&bytes, &[p], &ResumeHooks::default()).unwrap_err();
     assert!(error.to_string().contains("jsr/ret"), "{error}");
 }
 
@@ -378,20 +403,34 @@ fn untouched_parts_keep_their_bytes() {
     let after = ClassFile::parse(&rewritten).unwrap();
     // Every original constant keeps its index; new ones are appended.
     let before_pool = class.constant_pool.entries();
-    assert_eq!(&after.constant_pool.entries()[..before_pool.len()], before_pool);
+    assert_eq!(
+        &after.constant_pool.entries()[..before_pool.len()],
+        before_pool
+    );
     for (old, new) in class.methods().iter().zip(after.methods()) {
         assert_eq!(old.name, new.name);
         if old.name != "loop" {
-            assert_eq!(old.code().map(|c| &c.code), new.code().map(|c| &c.code), "{}", old.name);
+            assert_eq!(
+                old.code().map(|c| &c.code),
+                new.code().map(|c| &c.code),
+                "{}",
+                old.name
+            );
         }
     }
     let old_loop = class.method("loop", "(I)I").unwrap().code().unwrap();
     let new_loop = after.method("loop", "(I)I").unwrap().code().unwrap();
     let shift = new_loop.code.len() - old_loop.code.len();
-    assert_eq!(shift % 4, 0, "prologue length {shift} keeps switch alignment");
+    assert_eq!(
+        shift % 4,
+        0,
+        "prologue length {shift} keeps switch alignment"
+    );
     assert_eq!(&new_loop.code[shift..], &old_loop.code[..]);
     // Every instruction of the original code has the types it had.
-    let old_types = portacr_classfile::method_instruction_types(&class, class.method("loop", "(I)I").unwrap()).unwrap();
+    let old_types =
+        portacr_classfile::method_instruction_types(&class, class.method("loop", "(I)I").unwrap())
+            .unwrap();
     for t in old_types {
         let moved = frame_types_at(&after, "loop", "(I)I", t.bci + shift as u32).unwrap();
         assert_eq!(moved.locals, t.types.locals, "bci {}", t.bci);
@@ -399,7 +438,10 @@ fn untouched_parts_keep_their_bytes() {
     }
     // A class without <clinit> is returned as is.
     let many = std::fs::read(_dir.join("classes/Many.class")).unwrap();
-    assert_eq!(replace_clinit(&many, &ResumeHooks::default()).unwrap(), many);
+    assert_eq!(
+        replace_clinit(&many, &ResumeHooks::default()).unwrap(),
+        many
+    );
 }
 
 /// The real runtime class (java-bindings) drives the same rewritten classes.
@@ -410,7 +452,11 @@ fn real_runtime_class_resumes_frames() {
     let runtime = dir.join("runtime");
     let resume_source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../java-bindings/src/io/portacr/restore/Resume.java");
-    std::fs::copy(fixture_dir().join("RealMain.java"), dir.join("src/RealMain.java")).unwrap();
+    std::fs::copy(
+        fixture_dir().join("RealMain.java"),
+        dir.join("src/RealMain.java"),
+    )
+    .unwrap();
     let output = Command::new(Path::new(JDK17).join("bin/javac"))
         .args(["--release", "17", "-d"])
         .arg(&runtime)
@@ -420,7 +466,11 @@ fn real_runtime_class_resumes_frames() {
         .arg(dir.join("src/RealMain.java"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "javac: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let expected = "\
 chain=186 finish=null
 f=75 finish=null
@@ -541,7 +591,10 @@ fn rewriting_mutated_inputs_never_panics() {
         let result = std::panic::catch_unwind(|| replace_clinit(&mutated, &hooks));
         assert!(result.is_ok(), "round {round}: replace_clinit panicked");
     }
-    assert!(accepted > 200, "only {accepted} mutated classes were rewritten: the test exercises too little");
+    assert!(
+        accepted > 200,
+        "only {accepted} mutated classes were rewritten: the test exercises too little"
+    );
     let mut accepted = 0;
     for round in 0..4000 {
         let mut p = points[rng.below(points.len())].clone();
@@ -560,7 +613,8 @@ fn rewriting_mutated_inputs_never_panics() {
                 _ => p.monitors = rng.below(3) as u32,
             }
         }
-        let result = std::panic::catch_unwind(|| add_resume_prologues(&bytes, &[p.clone()], &hooks));
+        let result =
+            std::panic::catch_unwind(|| add_resume_prologues(&bytes, &[p.clone()], &hooks));
         match result {
             Err(_) => panic!("round {round}: panicked on point {p:?}"),
             Ok(Ok(out)) => {
@@ -570,10 +624,18 @@ fn rewriting_mutated_inputs_never_panics() {
             Ok(Err(_)) => {}
         }
     }
-    assert!(accepted > 100, "only {accepted} mutated points were accepted");
+    assert!(
+        accepted > 100,
+        "only {accepted} mutated points were accepted"
+    );
 }
 
-fn code_attribute<'a>(class: &'a ClassFile, method: &str, descriptor: &str, name: &str) -> Option<&'a [u8]> {
+fn code_attribute<'a>(
+    class: &'a ClassFile,
+    method: &str,
+    descriptor: &str,
+    name: &str,
+) -> Option<&'a [u8]> {
     class
         .method(method, descriptor)
         .unwrap()
@@ -606,37 +668,61 @@ fn code_attributes_move_or_are_dropped() {
     let (_dir, bytes) = frames_class();
     let class = ClassFile::parse(&bytes).unwrap();
     let points = vec![point(&class, "f", "(IJ)I", "g", 0)];
-    let after = ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap()).unwrap();
+    let after =
+        ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap())
+            .unwrap();
     let shift = (after.method("f", "(IJ)I").unwrap().code_length().unwrap()
         - class.method("f", "(IJ)I").unwrap().code_length().unwrap()) as u16;
-    assert!(code_attribute(&class, "f", "(IJ)I", "RuntimeVisibleTypeAnnotations").is_some(), "fixture lost its type annotation");
+    assert!(
+        code_attribute(&class, "f", "(IJ)I", "RuntimeVisibleTypeAnnotations").is_some(),
+        "fixture lost its type annotation"
+    );
     assert!(code_attribute(&after, "f", "(IJ)I", "RuntimeVisibleTypeAnnotations").is_none());
     for (name, size) in [("LineNumberTable", 4), ("LocalVariableTable", 10)] {
         let old = table_entries(code_attribute(&class, "f", "(IJ)I", name).unwrap(), size);
         let new = table_entries(code_attribute(&after, "f", "(IJ)I", name).unwrap(), size);
-        assert!(!old.is_empty(), "{name} empty: fixtures must be compiled with -g");
-        let moved: Vec<_> = old.into_iter().map(|(pc, rest)| (pc + shift, rest)).collect();
+        assert!(
+            !old.is_empty(),
+            "{name} empty: fixtures must be compiled with -g"
+        );
+        let moved: Vec<_> = old
+            .into_iter()
+            .map(|(pc, rest)| (pc + shift, rest))
+            .collect();
         assert_eq!(new, moved, "{name}");
     }
     // The exception table of a method with a handler moves too.
-    let points = vec![point(&class, "guarded", "(I)Ljava/lang/String;", "risky", 0)];
-    let after = ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap()).unwrap();
+    let points = vec![point(
+        &class,
+        "guarded",
+        "(I)Ljava/lang/String;",
+        "risky",
+        0,
+    )];
+    let after =
+        ClassFile::parse(&add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap())
+            .unwrap();
     let old = class.method("guarded", "(I)Ljava/lang/String;").unwrap();
     let new = after.method("guarded", "(I)Ljava/lang/String;").unwrap();
     let shift = (new.code_length().unwrap() - old.code_length().unwrap()) as u16;
     assert!(!old.exception_table().is_empty());
     for (o, n) in old.exception_table().iter().zip(new.exception_table()) {
         assert_eq!(
-            (o.start_pc + shift, o.end_pc + shift, o.handler_pc + shift, o.catch_type),
+            (
+                o.start_pc + shift,
+                o.end_pc + shift,
+                o.handler_pc + shift,
+                o.catch_type
+            ),
             (n.start_pc, n.end_pc, n.handler_pc, n.catch_type)
         );
     }
 }
 
 /// `public class T` of class-file version 49 (no StackMapTable: the JVM
-/// verifies it by type inference) with `static int m(int a) { int x = a + 1;
-/// return g(x) + x; }` and `static int g(int y) { return y * 10; }`.
-fn version_49_class() -> Vec<u8> {
+/// verifies it by type inference) with `static int m(int)` holding `m_code`
+/// (max_stack 2, max_locals 2) and `static int g(int y) { return y * 10; }`.
+fn version_49_class(m_code: &[u8]) -> Vec<u8> {
     fn utf8(out: &mut Vec<u8>, s: &str) {
         out.push(1);
         out.extend((s.len() as u16).to_be_bytes());
@@ -669,8 +755,7 @@ fn version_49_class() -> Vec<u8> {
     c.extend([10, 0, 2, 0, 9]); // 10 Methodref T.g
     c.extend([0x00, 0x21, 0, 2, 0, 4, 0, 0, 0, 0]);
     c.extend(2u16.to_be_bytes());
-    // iload_0 iconst_1 iadd istore_1 iload_1 invokestatic#10 iload_1 iadd ireturn
-    method(&mut c, 5, &[0x1A, 0x04, 0x60, 0x3C, 0x1B, 0xB8, 0, 10, 0x1B, 0x60, 0xAC], 2, 2);
+    method(&mut c, 5, m_code, 2, 2);
     // iload_0 bipush 10 imul ireturn
     method(&mut c, 7, &[0x1A, 0x10, 10, 0x68, 0xAC], 2, 1);
     c.extend([0, 0]);
@@ -683,12 +768,21 @@ fn version_49_class() -> Vec<u8> {
 fn version_49_class_resumes_under_the_inference_verifier() {
     let dir = compile("v49");
     let classes = dir.join("classes");
-    let bytes = version_49_class();
+    // int x = a + 1; return g(x) + x;
+    // iload_0 iconst_1 iadd istore_1 iload_1 invokestatic#10 iload_1 iadd ireturn
+    let bytes = version_49_class(&[0x1A, 0x04, 0x60, 0x3C, 0x1B, 0xB8, 0, 10, 0x1B, 0x60, 0xAC]);
     let class = ClassFile::parse(&bytes).unwrap();
-    let points = [point(&class, "m", "(I)I", "g", 0), point_at(&class, "g", "(I)I", 0, 0)];
+    let points = [
+        point(&class, "m", "(I)I", "g", 0),
+        point_at(&class, "g", "(I)I", 0, 0),
+    ];
     let rewritten = add_resume_prologues(&bytes, &points, &ResumeHooks::default()).unwrap();
     let after = ClassFile::parse(&rewritten).unwrap();
-    assert!(after.methods().iter().all(|m| m.code().unwrap().stack_map_table_attribute().is_none()));
+    assert!(after.methods().iter().all(|m| m
+        .code()
+        .unwrap()
+        .stack_map_table_attribute()
+        .is_none()));
     std::fs::write(classes.join("T.class"), rewritten).unwrap();
     let main = dir.join("src/OldMain.java");
     std::fs::write(
@@ -712,7 +806,11 @@ public class OldMain {
         .arg(&main)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for jdk in [JDK17, JDK25] {
         let output = Command::new(Path::new(jdk).join("bin/java"))
             .args(["-Xverify:all", "-cp"])

@@ -63,8 +63,12 @@ fn every_invoke_of_java_util_resumable_and_verified() {
 
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     let (mut classes_rewritten, mut points_kept) = (0, 0);
-    for (name, bytes) in common::jdk_classes("util-lang", r"/java.base/java/(util|lang)/[^/]*\.class") {
-        let Some(simple) = name.strip_prefix("java/util/") else { continue };
+    for (name, bytes) in
+        common::jdk_classes("util-lang", r"/java.base/java/(util|lang)/[^/]*\.class")
+    {
+        let Some(simple) = name.strip_prefix("java/util/") else {
+            continue;
+        };
         if simple.contains('/') {
             continue;
         }
@@ -75,7 +79,12 @@ fn every_invoke_of_java_util_resumable_and_verified() {
                 Ok(_) => kept.push(point),
                 Err(RewriteError::Unsupported { reason, .. }) => {
                     // Group by the reason without its numbers.
-                    let kind = reason.split([':', '(']).next().unwrap_or(&reason).trim().to_owned();
+                    let kind = reason
+                        .split([':', '('])
+                        .next()
+                        .unwrap_or(&reason)
+                        .trim()
+                        .to_owned();
                     *refused.entry(kind).or_default() += 1;
                 }
                 Err(RewriteError::CodeTooLong { .. }) => {
@@ -94,7 +103,9 @@ fn every_invoke_of_java_util_resumable_and_verified() {
             match add_resume_prologues(&bytes, &kept, &hooks) {
                 Ok(rewritten) => break rewritten,
                 Err(RewriteError::CodeTooLong { method, .. }) => {
-                    kept.retain(|p| !method.ends_with(&format!(".{}{}", p.method_name, p.method_descriptor)));
+                    kept.retain(|p| {
+                        !method.ends_with(&format!(".{}{}", p.method_name, p.method_descriptor))
+                    });
                     *refused.entry("code too long".into()).or_default() += 1;
                 }
                 Err(other) => panic!("{name}: {other}"),
@@ -128,7 +139,11 @@ fn every_invoke_of_java_util_resumable_and_verified() {
     let patched = run(Command::new(jdk.join("bin/java"))
         .args(["-Xshare:off", "-Xverify:all", "--patch-module"])
         .arg(format!("java.base={}", patch.display()))
-        .args(["--add-exports", "java.base/io.portacr.restore=ALL-UNNAMED", "-cp"])
+        .args([
+            "--add-exports",
+            "java.base/io.portacr.restore=ALL-UNNAMED",
+            "-cp",
+        ])
         .arg(&app)
         .args(["UtilMain", "count"]));
     assert_eq!(patched, format!("{original}prologues ran: true\n"));

@@ -69,7 +69,10 @@ pub(crate) fn entries_from_slots(
     Ok(entries)
 }
 
-fn shift_type(info: VerificationTypeInfo, shift: u32) -> Result<VerificationTypeInfo, RewriteError> {
+fn shift_type(
+    info: VerificationTypeInfo,
+    shift: u32,
+) -> Result<VerificationTypeInfo, RewriteError> {
     Ok(match info {
         VerificationTypeInfo::Uninitialized(offset) => VerificationTypeInfo::Uninitialized(
             u16::try_from(offset as u32 + shift).map_err(|_| RewriteError::Malformed {
@@ -163,15 +166,15 @@ pub(crate) fn encode_table(
     let mut previous_locals: &[VerificationTypeInfo] = initial;
     let mut previous_offset: Option<u32> = None;
     for frame in frames {
-        let delta = match previous_offset {
-            None => frame.offset,
-            Some(previous) => frame
-                .offset
-                .checked_sub(previous + 1)
-                .ok_or_else(|| RewriteError::Malformed {
-                    detail: format!("StackMapTable frames out of order at {}", frame.offset),
+        let delta =
+            match previous_offset {
+                None => frame.offset,
+                Some(previous) => frame.offset.checked_sub(previous + 1).ok_or_else(|| {
+                    RewriteError::Malformed {
+                        detail: format!("StackMapTable frames out of order at {}", frame.offset),
+                    }
                 })?,
-        };
+            };
         let delta = u16::try_from(delta).map_err(|_| RewriteError::Malformed {
             detail: format!("StackMapTable offset {} beyond the code", frame.offset),
         })?;

@@ -69,7 +69,10 @@ impl PoolBuilder {
         for (index, constant) in pool.entries().iter().enumerate() {
             if let Constant::Class { name_index } = constant {
                 if let Ok(name) = pool.utf8(*name_index) {
-                    builder.classes.entry(name.to_owned()).or_insert(index as u16);
+                    builder
+                        .classes
+                        .entry(name.to_owned())
+                        .or_insert(index as u16);
                 }
             }
         }

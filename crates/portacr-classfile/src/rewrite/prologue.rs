@@ -5,7 +5,9 @@
 use crate::bytecode::{self, switch_operands};
 use crate::class_file::{ClassFile, CodeAttribute, MethodInfo};
 use crate::constant_pool::Constant;
-use crate::frame_types::{declared_frames, initial_frame, method_frame_types_at, InvokeKind, VType};
+use crate::frame_types::{
+    declared_frames, initial_frame, method_frame_types_at, InvokeKind, VType,
+};
 use crate::limits::MAX_CODE_LENGTH;
 use crate::rewrite::frames::{decode_original, encode_table, entries_from_slots, TableFrame};
 use crate::rewrite::pool::PoolBuilder;
@@ -43,7 +45,11 @@ impl Hooks {
             long_value: pool.method_ref(class, &hooks.long_value, "()J")?,
             float_value: pool.method_ref(class, &hooks.float_value, "()F")?,
             double_value: pool.method_ref(class, &hooks.double_value, "()D")?,
-            reference_value: pool.method_ref(class, &hooks.reference_value, "()Ljava/lang/Object;")?,
+            reference_value: pool.method_ref(
+                class,
+                &hooks.reference_value,
+                "()Ljava/lang/Object;",
+            )?,
         })
     }
 }
@@ -172,12 +178,15 @@ pub(crate) fn rewrite_method(
     hooks: &ResumeHooks,
     pool: &mut PoolBuilder,
 ) -> Result<Vec<u8>, RewriteError> {
-    let label = format!("{}.{}{}", class.this_class(), method.name, method.descriptor);
-    let code = method
-        .code()
-        .ok_or_else(|| crate::ClassFileError::NoCode {
-            method: label.clone(),
-        })?;
+    let label = format!(
+        "{}.{}{}",
+        class.this_class(),
+        method.name,
+        method.descriptor
+    );
+    let code = method.code().ok_or_else(|| crate::ClassFileError::NoCode {
+        method: label.clone(),
+    })?;
     let mut boundaries = vec![false; code.code.len()];
     for item in bytecode::instructions(&code.code) {
         let (bci, opcode) = item?;
@@ -410,14 +419,20 @@ fn build_case(
     }
     let arguments = frame.pending_call.as_ref().map_or(0, |c| c.arg_slots);
     if arguments > frame.stack.len() {
-        return Err(mismatch("the call takes more slots than the stack has".into()));
+        return Err(mismatch(
+            "the call takes more slots than the stack has".into(),
+        ));
     }
     let kept = frame.stack.len() - arguments;
     let first_uninitialized = frame
         .stack
         .iter()
         .position(|t| matches!(t, VType::Uninitialized(_)));
-    if let Some(bad) = frame.stack.iter().find(|t| matches!(t, VType::ReturnAddress(_))) {
+    if let Some(bad) = frame
+        .stack
+        .iter()
+        .find(|t| matches!(t, VType::ReturnAddress(_)))
+    {
         return Err(unsupported(format!("the operand stack holds {bad:?}")));
     }
     if frame.stack.contains(&VType::UninitializedThis)
@@ -473,7 +488,8 @@ fn build_case(
                 writer.saved_value(t)?;
             }
             let call = frame.pending_call.as_ref();
-            let receiver = call.is_some_and(|c| !matches!(c.kind, InvokeKind::Static | InvokeKind::Dynamic));
+            let receiver =
+                call.is_some_and(|c| !matches!(c.kind, InvokeKind::Static | InvokeKind::Dynamic));
             for (n, (_, t)) in values(&frame.stack[kept..]).into_iter().enumerate() {
                 if n == 0 && receiver {
                     // The callee frame's saved `this`.
@@ -506,12 +522,14 @@ fn check_rerunnable(
     bci: u32,
     label: &str,
 ) -> Result<(), RewriteError> {
-    let refuse = |at: u32, what: String| RewriteError::Unsupported {
+    let refuse = |at: u32, what: String| {
+        RewriteError::Unsupported {
         method: label.to_owned(),
         bci,
         reason: format!(
             "an object under construction (new at {new_bci}) is on the stack, and re-running from the new is only done over new, dup, loads and constants: {what} at bci {at}"
         ),
+    }
     };
     if new_bci >= bci
         || !boundaries.get(new_bci as usize).copied().unwrap_or(false)
@@ -524,8 +542,8 @@ fn check_rerunnable(
         let opcode = code.code[at];
         let pure = match opcode {
             bytecode::NEW | DUP => true,
-            1..=17 => true,             // aconst_null, iconst_*, lconst_*, fconst_*, dconst_*, bipush, sipush
-            21..=45 => true,            // iload .. aload, iload_0 .. aload_3
+            1..=17 => true, // aconst_null, iconst_*, lconst_*, fconst_*, dconst_*, bipush, sipush
+            21..=45 => true, // iload .. aload, iload_0 .. aload_3
             bytecode::WIDE => matches!(code.code.get(at + 1), Some(21..=25)),
             bytecode::LDC | bytecode::LDC_W | bytecode::LDC2_W => {
                 let index = if opcode == bytecode::LDC {
@@ -623,7 +641,12 @@ fn stack_map_table(
                 && (existing.locals != frame.locals || existing.stack != frame.stack)
             {
                 return Err(RewriteError::FrameMismatch {
-                    method: format!("{}.{}{}", class.this_class(), method.name, method.descriptor),
+                    method: format!(
+                        "{}.{}{}",
+                        class.this_class(),
+                        method.name,
+                        method.descriptor
+                    ),
                     bci: frame.offset.saturating_sub(shift),
                     detail: "two resume points give this bci different types".into(),
                 });
