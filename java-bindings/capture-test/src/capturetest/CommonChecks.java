@@ -22,6 +22,7 @@ final class CommonChecks {
         }
         for (ImageReader.ClassRec c : r.classes) {
             if (c.loader == 3 && (c.loaderObject <= 0 || c.loaderObject > n)) throw new AssertionError("class " + c.name + ": bad loader object");
+            if ((c.flags & 1) != 0 && c.name.startsWith("jdk/internal/")) throw new AssertionError("JDK class " + c.name + " flagged APPLICATION");
             boolean needsSuper = !c.name.equals("java/lang/Object") && (c.flags & 4) == 0; // not Object, not an interface
             if (needsSuper && c.superIndex < 0) throw new AssertionError("class " + c.name + ": superclass missing from the table");
         }

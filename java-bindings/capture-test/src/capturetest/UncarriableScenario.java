@@ -17,6 +17,7 @@ import java.util.zip.Inflater;
 public final class UncarriableScenario {
     static HashMap<String, Object> cache = new HashMap<>();
     static List<Object> list = new ArrayList<>();
+    volatile int counter;
 
     static String expectFailure(String what) {
         int abortsBefore = Native.aborts;
@@ -80,6 +81,17 @@ public final class UncarriableScenario {
         m = expectFailure("file channel");
         Check.that(m.matches("static capturetest\\.UncarriableScenario\\.list → ArrayList\\.elementData\\[0\\] → FileChannelImpl\\.fd → FileDescriptor \\(open file descriptor \\d+\\)"), "channel message: " + m);
         ((java.nio.channels.FileChannel) list.get(0)).close();
+
+        list.set(0, java.lang.invoke.MethodHandles.lookup().findVarHandle(UncarriableScenario.class, "counter", int.class));
+        m = expectFailure("var handle");
+        Check.that(m.startsWith("static capturetest.UncarriableScenario.list → ArrayList.elementData[0] → VarHandle ")
+            && m.endsWith("(bound to this JVM's field offsets or method entries)"), "var handle message: " + m);
+        list.set(0, UncarriableScenario.class.getDeclaredField("counter"));
+        m = expectFailure("reflected field");
+        Check.that(m.endsWith("→ Field capturetest.UncarriableScenario.counter (bound to this JVM's field offsets or method entries)"), "field message: " + m);
+        list.set(0, java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(UncarriableScenario.class, "counter"));
+        m = expectFailure("field updater");
+        Check.that(m.contains("AtomicIntegerFieldUpdaterImpl (bound"), "updater message: " + m);
 
         list.set(0, new Inflater());
         m = expectFailure("inflater");

@@ -62,8 +62,12 @@ final class ClassTable {
     }
 
     static boolean isApplicationClass(Class<?> c) {
-        int k = loaderKind(c.getClassLoader());
-        return k != LOADER_BOOT && k != LOADER_PLATFORM;
+        ClassLoader l = c.getClassLoader();
+        int k = loaderKind(l);
+        if (k == LOADER_BOOT || k == LOADER_PLATFORM) return false;
+        // Up to JDK 21 core reflection spins GeneratedMethodAccessorN classes, each in its own
+        // jdk.internal.reflect.DelegatingClassLoader: JDK machinery, not application state.
+        return !(k == LOADER_OBJECT && l.getClass().getName().equals("jdk.internal.reflect.DelegatingClassLoader"));
     }
 
     /** The internal name of a class: {@code java/util/HashMap}, arrays as descriptors {@code [Ljava/lang/String;}. */
@@ -232,7 +236,7 @@ final class ClassTable {
         w.variant(lk);
         if (lk == LOADER_OBJECT) w.u32(ci.loaderObject);
 
-        boolean application = lk != LOADER_BOOT && lk != LOADER_PLATFORM;
+        boolean application = isApplicationClass(c);
         boolean hasStatics = false;
         for (int f : ci.fieldFlags) if ((f & Modifier.STATIC) != 0) hasStatics = true;
         int flags = 0;

@@ -25,6 +25,15 @@ import java.util.zip.Inflater;
  *   <li>{@code Inflater} / {@code Deflater} with a live native zlib stream.</li>
  *   <li>Live threads other than the checkpointing one (checked by the walker, which knows
  *       the current thread).</li>
+ *   <li>Handles bound to this JVM's layout and method entries: {@code VarHandle}s and
+ *       {@code MethodHandle}s (field offsets, array base offsets, VM method pointers in
+ *       injected fields), {@code Atomic*FieldUpdater}s (a field offset),
+ *       {@code java.lang.reflect} {@code Field}/{@code Method}/{@code Constructor} (VM slot
+ *       numbers, cached accessors with offsets). Copied as plain objects they would carry
+ *       offsets into another JVM, where they point elsewhere. The JDK's own handles are
+ *       values of JDK static fields and so symbolic; this rule meets the application's own.
+ *       (Carrying them would need symbolic references naming class and member, a contract
+ *       change.)</li>
  * </ul>
  * Not detectable, therefore not in the list: raw addresses from
  * {@code Unsafe.allocateMemory} kept in a {@code long}, native library handles.
@@ -37,6 +46,7 @@ final class Uncarriable {
     static final int FILE_STREAM = 2;
     static final int BUFFER = 3;
     static final int ZLIB = 4;
+    static final int VM_HANDLE = 5;
 
     private static final long FD_FD = offset(FileDescriptor.class, "fd");
     private static final long FIS_FD = offset(FileInputStream.class, "fd");
@@ -64,6 +74,12 @@ final class Uncarriable {
                 || RandomAccessFile.class.isAssignableFrom(c)) return FILE_STREAM;
         if (Buffer.class.isAssignableFrom(c)) return BUFFER;
         if (Inflater.class.isAssignableFrom(c) || Deflater.class.isAssignableFrom(c)) return ZLIB;
+        if (java.lang.invoke.VarHandle.class.isAssignableFrom(c) || java.lang.invoke.MethodHandle.class.isAssignableFrom(c)
+                || java.util.concurrent.atomic.AtomicIntegerFieldUpdater.class.isAssignableFrom(c)
+                || java.util.concurrent.atomic.AtomicLongFieldUpdater.class.isAssignableFrom(c)
+                || java.util.concurrent.atomic.AtomicReferenceFieldUpdater.class.isAssignableFrom(c)
+                || java.lang.reflect.Field.class.isAssignableFrom(c)
+                || java.lang.reflect.Executable.class.isAssignableFrom(c)) return VM_HANDLE;
         return NONE;
     }
 
@@ -111,8 +127,20 @@ final class Uncarriable {
                 }
                 return ClassTable.simpleName(o.getClass()) + " (native zlib stream)";
             }
+            case VM_HANDLE:
+                return handleName(o) + " (bound to this JVM's field offsets or method entries)";
             default:
                 return null;
         }
+    }
+
+    private static String handleName(Object o) {
+        if (o instanceof java.lang.reflect.Member) {
+            java.lang.reflect.Member m = (java.lang.reflect.Member) o;
+            return ClassTable.simpleName(o.getClass()) + " " + m.getDeclaringClass().getName() + "." + m.getName();
+        }
+        if (o instanceof java.lang.invoke.VarHandle) return "VarHandle " + o;
+        if (o instanceof java.lang.invoke.MethodHandle) return "MethodHandle " + ((java.lang.invoke.MethodHandle) o).type();
+        return ClassTable.simpleName(o.getClass());
     }
 }
