@@ -28,7 +28,8 @@
 //! The values a resumption consumes, in order, are therefore: one per local
 //! slot that is not `Top` (long/double one value), then one `a()` per
 //! monitor, then one per operand of `stack_without_call_arguments()`, then
-//! one `a()` for the pending call's receiver. A `Null`-typed slot consumes an
+//! one `a()` for the pending call's receiver (none for a static call, none
+//! when the receiver is `uninitializedThis`). A `Null`-typed slot consumes an
 //! `a()` too (and stores `null`). `UninitializedThis` (slot 0 of a
 //! constructor before its super/this call) consumes nothing: the prologue
 //! leaves slot 0 alone and pushes it with `aload_0`. The callee's arguments
@@ -74,6 +75,23 @@
 //! initialized there, and only a constructor call can make it so);
 //! uninitialized values or return addresses in locals. Each is a
 //! [`RewriteError`] naming the method and bci.
+//!
+//! Why constructors after `super()` are refused: the frame's `this` is an
+//! object of the image that other objects may already refer to, but a
+//! prologue can only get an initialized `this` by calling a superclass
+//! constructor on the object the caller has just allocated with `new`, so
+//! the caller would continue with a different object than the heap's (and
+//! the superclass constructor would run twice). Making it work needs the
+//! runtime's help (re-entering the constructor on the image object through
+//! JNI, which does not check initialization, and skipping the superclass
+//! constructors); that is not done.
+//!
+//! Not checked here: a reference type the class cannot access (a non-public
+//! class of another package, reached through a public method's return type)
+//! makes the prologue's `checkcast` fail with `IllegalAccessError` when that
+//! point is resumed. While a class carries prologues, its methods with a
+//! resume point that re-acquires monitors run interpreted (the JIT refuses
+//! unbalanced locking); classes are retransformed back after the restore.
 //!
 //! # `<clinit>` replacement
 //!

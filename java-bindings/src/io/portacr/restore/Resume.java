@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * double is one value; {@code uninitializedThis} takes none), one
  * {@link #a()} per monitor the frame held, one value per operand below the
  * pending call's arguments (bottom first), and one {@link #a()} for the pending
- * call's receiver when it has one. When those operands hold an object under
+ * call's receiver when it has one (none for {@code uninitializedThis}). When those operands hold an object under
  * construction ({@code new X(a, f())} waiting in {@code f}), only the operands
  * below the first such object are taken, and no receiver: the prologue re-runs
  * the original code from the {@code new}. Primitive values ({@link #i()},
@@ -81,7 +81,8 @@ public final class Resume {
 
     /**
      * The method token the rewriter gives a method: FNV-1a (32 bit) of the UTF-8
-     * bytes of {@code className + "." + methodName + descriptor}, top bit cleared.
+     * bytes of {@code className + "." + methodName + descriptor}, top bit cleared,
+     * where {@code className} is the internal name ({@code demo/Main$Inner}).
      * Must stay equal to {@code portacr_classfile::method_token}.
      */
     public static int token(String className, String methodName, String descriptor) {
