@@ -842,3 +842,108 @@ fn code_length_limit_is_checked() {
     }
     assert!(add_resume_prologues(&bytes, &points[..5], &ResumeHooks::default()).is_ok());
 }
+
+/// The values a resumption takes, as the restore code must supply them; the
+/// scripts in `tests/resume/Main.java` follow exactly these lists.
+#[test]
+fn consumed_values_follow_the_prologue_order() {
+    use portacr_classfile::ResumeValue::{Local, Monitor, Operand, Receiver};
+    use portacr_classfile::ValueKind::{Int, Long, Reference};
+    let dir = compile("consumed");
+    let read = |name: &str| std::fs::read(dir.join("classes").join(name)).unwrap();
+    let frames = ClassFile::parse(&read("Frames.class")).unwrap();
+    let str_ = "(I)Ljava/lang/String;";
+    assert_eq!(
+        point(&frames, "f", "(IJ)I", "g", 0).consumed_values(),
+        vec![
+            Local {
+                slot: 0,
+                kind: Reference
+            },
+            Local { slot: 1, kind: Int },
+            Local {
+                slot: 2,
+                kind: Long
+            },
+            Local { slot: 4, kind: Int },
+            Local {
+                slot: 5,
+                kind: Reference
+            },
+            Operand {
+                index: 0,
+                kind: Int
+            },
+            Receiver,
+        ]
+    );
+    let mut locked = point(
+        &frames,
+        "locked",
+        "(Ljava/lang/Object;)Ljava/lang/String;",
+        "observe",
+        0,
+    );
+    locked.monitors = 1;
+    assert_eq!(
+        locked.consumed_values(),
+        vec![
+            Local {
+                slot: 0,
+                kind: Reference
+            },
+            Local {
+                slot: 1,
+                kind: Reference
+            },
+            Monitor(0)
+        ]
+    );
+    // An object under construction: only what is below it, no receiver.
+    assert_eq!(
+        point(&frames, "nested", str_, "seven", 0).consumed_values(),
+        vec![Local { slot: 0, kind: Int }]
+    );
+    assert_eq!(
+        point(&frames, "makeCtor", "(I)J", "<init>", 0).consumed_values(),
+        vec![Local { slot: 0, kind: Int }]
+    );
+    // A null-typed local takes a reference (and stores null).
+    assert_eq!(
+        point(&frames, "nullLocal", str_, "mark", 0).consumed_values(),
+        vec![
+            Local { slot: 0, kind: Int },
+            Local {
+                slot: 1,
+                kind: Reference
+            }
+        ]
+    );
+    // uninitializedThis takes nothing, in locals and on the stack.
+    let ctor = ClassFile::parse(&read("Frames$Ctor.class")).unwrap();
+    assert_eq!(
+        point(&ctor, "<init>", "(IJ)V", "helper", 0).consumed_values(),
+        vec![
+            Local { slot: 1, kind: Int },
+            Local {
+                slot: 2,
+                kind: Long
+            },
+            Operand {
+                index: 1,
+                kind: Int
+            },
+            Operand {
+                index: 2,
+                kind: Long
+            },
+        ]
+    );
+    let many = ClassFile::parse(&read("Many.class")).unwrap();
+    assert_eq!(
+        point(&many, "many", "(I)I", "mark", 0)
+            .consumed_values()
+            .len(),
+        301
+    );
+}

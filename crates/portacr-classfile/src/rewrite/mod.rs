@@ -110,7 +110,7 @@ use thiserror::Error;
 
 use crate::class_file::ClassFile;
 use crate::error::ClassFileError;
-use crate::frame_types::FrameTypes;
+use crate::frame_types::{FrameTypes, InvokeKind, VType};
 use pool::{constant_pool_end, PoolBuilder};
 
 /// Where one frame of the image resumes.
@@ -126,6 +126,143 @@ pub struct ResumePoint {
     /// The monitor of a `synchronized` method is not counted: the re-entry
     /// call acquires it.
     pub monitors: u32,
+}
+
+/// The kind of a value a resumption takes, and so which `Resume` method
+/// gives it: `i()`, `j()`, `f()`, `d()` or `a()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// int, and boolean, byte, char, short.
+    Int,
+    Long,
+    Float,
+    Double,
+    /// Any reference, also a slot typed `null`.
+    Reference,
+}
+
+impl ValueKind {
+    fn of(vtype: &VType) -> Option<ValueKind> {
+        match vtype {
+            VType::Integer => Some(ValueKind::Int),
+            VType::Long => Some(ValueKind::Long),
+            VType::Float => Some(ValueKind::Float),
+            VType::Double => Some(ValueKind::Double),
+            VType::Reference(_) | VType::Null => Some(ValueKind::Reference),
+            _ => None,
+        }
+    }
+}
+
+/// One value a resumption takes from the runtime, in the order the prologue
+/// takes them ([`ResumePoint::consumed_values`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeValue {
+    /// The saved value of local `slot` (the first slot of a long/double).
+    Local { slot: u16, kind: ValueKind },
+    /// The object of the `n`th monitor to re-enter (0-based, in the order
+    /// they were entered; a monitor held twice appears twice).
+    Monitor(u32),
+    /// The saved operand at stack slot `index` (0 = bottom).
+    Operand { index: u16, kind: ValueKind },
+    /// The pending call's receiver: the callee frame's `this`.
+    Receiver,
+}
+
+/// One step of a prologue case; [`ResumePoint::consumed_values`] and the
+/// prologue writer both follow this list, so they cannot disagree.
+pub(crate) enum Step<'a> {
+    /// Take the saved value of this type and store it in `slot`.
+    Store { slot: usize, vtype: &'a VType },
+    /// Take an object and `monitorenter` it.
+    Monitor(u32),
+    /// Push the saved operand at `index` (`aload_0` for `uninitializedThis`).
+    Push { index: usize, vtype: &'a VType },
+    /// Push the callee's receiver (`aload_0` for `uninitializedThis`).
+    Receiver(&'a VType),
+    /// Push a placeholder argument the callee overwrites.
+    Placeholder(&'a VType),
+}
+
+/// `(index, type)` of each value of a slot list, skipping the second slot of
+/// long/double; a lone `Top` is reported as `Top`.
+pub(crate) fn values(slots: &[VType]) -> Vec<(usize, &VType)> {
+    let mut out = Vec::with_capacity(slots.len());
+    let mut index = 0;
+    while index < slots.len() {
+        out.push((index, &slots[index]));
+        index += slots[index].size();
+    }
+    out
+}
+
+impl ResumePoint {
+    /// Stack index of the first object under construction, if any: the
+    /// prologue then re-runs the code from that object's `new`.
+    pub(crate) fn first_uninitialized(&self) -> Option<usize> {
+        self.frame
+            .stack
+            .iter()
+            .position(|t| matches!(t, VType::Uninitialized(_)))
+    }
+
+    pub(crate) fn steps(&self) -> Vec<Step<'_>> {
+        let frame = &self.frame;
+        let mut steps = Vec::new();
+        for (slot, vtype) in values(&frame.locals) {
+            if !matches!(vtype, VType::Top | VType::UninitializedThis) {
+                steps.push(Step::Store { slot, vtype });
+            }
+        }
+        steps.extend((0..self.monitors).map(Step::Monitor));
+        if let Some(first) = self.first_uninitialized() {
+            for (index, vtype) in values(&frame.stack[..first]) {
+                steps.push(Step::Push { index, vtype });
+            }
+            return steps;
+        }
+        let call = frame.pending_call.as_ref();
+        let kept = frame
+            .stack
+            .len()
+            .saturating_sub(call.map_or(0, |c| c.arg_slots));
+        for (index, vtype) in values(&frame.stack[..kept]) {
+            steps.push(Step::Push { index, vtype });
+        }
+        let receiver =
+            call.is_some_and(|c| !matches!(c.kind, InvokeKind::Static | InvokeKind::Dynamic));
+        for (n, (_, vtype)) in values(&frame.stack[kept..]).into_iter().enumerate() {
+            steps.push(if n == 0 && receiver {
+                Step::Receiver(vtype)
+            } else {
+                Step::Placeholder(vtype)
+            });
+        }
+        steps
+    }
+
+    /// The values the prologue takes from the runtime when this point is
+    /// resumed, in order: what the restore code must hand to
+    /// `io.portacr.restore.Resume` for this frame (primitives and
+    /// references are two lists, each in this order).
+    pub fn consumed_values(&self) -> Vec<ResumeValue> {
+        self.steps()
+            .into_iter()
+            .filter_map(|step| match step {
+                Step::Store { slot, vtype } => Some(ResumeValue::Local {
+                    slot: slot as u16,
+                    kind: ValueKind::of(vtype)?,
+                }),
+                Step::Monitor(n) => Some(ResumeValue::Monitor(n)),
+                Step::Push { index, vtype } => Some(ResumeValue::Operand {
+                    index: index as u16,
+                    kind: ValueKind::of(vtype)?,
+                }),
+                Step::Receiver(vtype) => ValueKind::of(vtype).map(|_| ResumeValue::Receiver),
+                Step::Placeholder(_) => None,
+            })
+            .collect()
+    }
 }
 
 /// The runtime class the prologues call, and its methods.

@@ -5,13 +5,11 @@
 use crate::bytecode::{self, switch_operands};
 use crate::class_file::{ClassFile, CodeAttribute, MethodInfo};
 use crate::constant_pool::Constant;
-use crate::frame_types::{
-    declared_frames, initial_frame, method_frame_types_at, InvokeKind, VType,
-};
+use crate::frame_types::{declared_frames, initial_frame, method_frame_types_at, VType};
 use crate::limits::MAX_CODE_LENGTH;
 use crate::rewrite::frames::{decode_original, encode_table, entries_from_slots, TableFrame};
 use crate::rewrite::pool::PoolBuilder;
-use crate::rewrite::{method_token, ResumeHooks, ResumePoint, RewriteError};
+use crate::rewrite::{method_token, values, ResumeHooks, ResumePoint, RewriteError, Step};
 
 const ISTORE: u8 = 54;
 const LSTORE: u8 = 55;
@@ -155,18 +153,6 @@ impl CaseWriter<'_> {
             self.code.extend_from_slice(&(slot as u16).to_be_bytes());
         }
     }
-}
-
-/// `(index, type)` of each value of a slot list, skipping the second slot of
-/// long/double; a lone `Top` is reported as `Top`.
-fn values(slots: &[VType]) -> Vec<(usize, &VType)> {
-    let mut out = Vec::with_capacity(slots.len());
-    let mut index = 0;
-    while index < slots.len() {
-        out.push((index, &slots[index]));
-        index += slots[index].size();
-    }
-    out
 }
 
 /// Rewrites `method` with a prologue for `points`; returns the new body of
@@ -423,11 +409,7 @@ fn build_case(
             "the call takes more slots than the stack has".into(),
         ));
     }
-    let kept = frame.stack.len() - arguments;
-    let first_uninitialized = frame
-        .stack
-        .iter()
-        .position(|t| matches!(t, VType::Uninitialized(_)));
+    let first_uninitialized = point.first_uninitialized();
     if let Some(bad) = frame
         .stack
         .iter()
@@ -450,18 +432,24 @@ fn build_case(
         pool,
         hooks,
     };
-    // Locals, in slot order.
-    for (slot, t) in values(&frame.locals) {
-        if matches!(t, VType::Top | VType::UninitializedThis) {
-            continue;
+    for step in point.steps() {
+        match step {
+            Step::Store { slot, vtype } => {
+                writer.saved_value(vtype)?;
+                writer.store(vtype, slot);
+            }
+            Step::Monitor(_) => {
+                writer.call(hooks.reference_value, 1);
+                writer.op(bytecode::MONITORENTER, 0, 1);
+            }
+            Step::Push { vtype, .. } | Step::Receiver(vtype) => {
+                if *vtype == VType::Top {
+                    return Err(mismatch("a Top slot on the operand stack".into()));
+                }
+                writer.saved_value(vtype)?;
+            }
+            Step::Placeholder(vtype) => writer.placeholder(vtype)?,
         }
-        writer.saved_value(t)?;
-        writer.store(t, slot);
-    }
-    // Monitors, in the order they were entered.
-    for _ in 0..point.monitors {
-        writer.call(hooks.reference_value, 1);
-        writer.op(bytecode::MONITORENTER, 0, 1);
     }
     let (target, target_locals, target_stack) = match first_uninitialized {
         Some(first) => {
@@ -475,31 +463,9 @@ fn build_case(
                     "the types at the new at bci {new_bci} are not the resume point's without the objects under construction"
                 )));
             }
-            for (_, t) in values(&frame.stack[..first]) {
-                writer.saved_value(t)?;
-            }
             (new_bci, at_new.locals, at_new.stack)
         }
-        None => {
-            for (_, t) in values(&frame.stack[..kept]) {
-                if *t == VType::Top {
-                    return Err(mismatch("a Top slot on the operand stack".into()));
-                }
-                writer.saved_value(t)?;
-            }
-            let call = frame.pending_call.as_ref();
-            let receiver =
-                call.is_some_and(|c| !matches!(c.kind, InvokeKind::Static | InvokeKind::Dynamic));
-            for (n, (_, t)) in values(&frame.stack[kept..]).into_iter().enumerate() {
-                if n == 0 && receiver {
-                    // The callee frame's saved `this`.
-                    writer.saved_value(t)?;
-                } else {
-                    writer.placeholder(t)?;
-                }
-            }
-            (bci, frame.locals.clone(), frame.stack.clone())
-        }
+        None => (bci, frame.locals.clone(), frame.stack.clone()),
     };
     writer.code.push(bytecode::GOTO_W);
     writer.code.extend_from_slice(&[0; 4]);
