@@ -25,7 +25,8 @@
 //! L_original:                                 ; the original code, unchanged
 //! ```
 //!
-//! The values a resumption consumes, in order, are therefore: one per local
+//! The values a resumption consumes ([`ResumePoint::consumed_values`] lists
+//! them for one point), in order, are therefore: one per local
 //! slot that is not `Top` (long/double one value), then one `a()` per
 //! monitor, then one per operand of `stack_without_call_arguments()`, then
 //! one `a()` for the pending call's receiver (none for a static call, none
