@@ -48,6 +48,20 @@ public final class FramesScenario {
         }
     }
 
+    static String lastDir;
+
+    /** checkpoint reached through Method.invoke (dropped) from a lambda proxy (kept, Hidden). */
+    static void viaReflectionAndLambda() throws Exception {
+        java.util.concurrent.Callable<Object> viaProxy = FramesScenario::reflective;
+        viaProxy.call();
+    }
+
+    static Object reflective() throws Exception {
+        java.lang.reflect.Method m = ImageCapture.class.getMethod("checkpoint", List.class);
+        lastDir = (String) m.invoke(null, List.of());
+        return lastDir;
+    }
+
     public static void main(String[] args) throws Exception {
         // Locals a(J T) d(D T) i(I) x(J T) y(D T) o(R); stack x+a(J T) y(D T) List(R), the
         // List being the argument of the pending checkpoint call (C:1).
@@ -91,5 +105,15 @@ public final class FramesScenario {
         Check.equal(r.staticValue("capturetest/FramesScenario", "LOCK"), (long) outer.monitors.get(0)[0], "monitor object id");
         for (ImageReader.Value v : outer.locals) Check.that(v.variant == 5 || v.variant == 9, "untyped frame: Ref or Raw");
         Check.equal("main", r.frames.get(0).method, "bottom frame");
+
+        viaReflectionAndLambda(); // a second checkpoint, into the same directory
+        ImageReader r2 = new ImageReader(Path.of(lastDir));
+        int m = r2.frames.size();
+        ImageReader.Frame reflectiveFrame = r2.frames.get(m - 1);
+        Check.equal("reflective", reflectiveFrame.method, "top frame: the caller of Method.invoke (reflection frames dropped)");
+        ImageReader.Frame proxy = r2.frames.get(m - 2);
+        Check.equal(2, proxy.kind, "lambda proxy frame is Hidden: " + r2.classes.get(proxy.classIndex).name);
+        Check.equal("call", proxy.method, "lambda proxy method");
+        Check.equal("viaReflectionAndLambda", r2.frames.get(m - 3).method, "caller of the proxy");
     }
 }

@@ -86,9 +86,6 @@ public final class UncarriableScenario {
         m = expectFailure("var handle");
         Check.that(m.startsWith("static capturetest.UncarriableScenario.list → ArrayList.elementData[0] → VarHandle ")
             && m.endsWith("(bound to this JVM's field offsets or method entries)"), "var handle message: " + m);
-        list.set(0, UncarriableScenario.class.getDeclaredField("counter"));
-        m = expectFailure("reflected field");
-        Check.that(m.endsWith("→ Field capturetest.UncarriableScenario.counter (bound to this JVM's field offsets or method entries)"), "field message: " + m);
         list.set(0, java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(UncarriableScenario.class, "counter"));
         m = expectFailure("field updater");
         Check.that(m.contains("AtomicIntegerFieldUpdaterImpl (bound"), "updater message: " + m);
@@ -99,8 +96,12 @@ public final class UncarriableScenario {
         ((Inflater) list.get(0)).end();
         list.add(worker);
 
-        // Everything closed, ended, or finished: now carried.
+        // Everything closed, ended, or finished: now carried. A used reflection Field too
+        // (its cached accessor, which holds a field offset, is cut).
         cache.put("closed", in);
+        java.lang.reflect.Field field = UncarriableScenario.class.getDeclaredField("counter");
+        field.getInt(new UncarriableScenario());
+        cache.put("field", field);
         int commitsBefore = Native.commits;
         String dir = ImageCapture.checkpoint(List.of());
         Check.equal(commitsBefore + 1, Native.commits, "committed");
@@ -109,5 +110,10 @@ public final class UncarriableScenario {
         Check.that(r.objects.stream().anyMatch(o -> "java/io/FileInputStream".equals(r.className(o))), "closed stream carried");
         Check.that(r.objects.stream().anyMatch(o -> "java/util/zip/Inflater".equals(r.className(o))), "ended inflater carried");
         Check.that(r.objects.stream().anyMatch(o -> "java/lang/Thread".equals(r.className(o))), "finished thread carried");
+        ImageReader.Obj f = r.objects.stream().filter(o -> "java/lang/reflect/Field".equals(r.className(o))).findFirst().get();
+        Check.equal("counter", r.object(f.fields.get("name")).text, "reflected Field carried with its name");
+        Check.equal("ClassMirror " + r.classIndex("capturetest/UncarriableScenario"), GraphScenario.symref(r, f.fields.get("clazz")), "its class");
+        Check.equal(0L, f.fields.get("fieldAccessor"), "its cached accessor is cut");
+        Check.equal(0L, f.fields.get("root"), "its root is cut");
     }
 }

@@ -207,4 +207,39 @@ public final class Native {
      * any state, also when no image was begun.
      */
     public static native void abort();
+
+    // ---- restore (spec/restore.md) ----
+
+    /**
+     * The image directory this JVM restores ({@code restoreFrom=}), or null in
+     * a JVM that was started fresh.
+     *
+     * @return the {@code restoreFrom} directory, or null
+     */
+    public static native String restoreFrom();
+
+    /**
+     * The decoded payload of a section of the image being restored, checksums
+     * verified, as a direct buffer over memory the agent keeps for the life of
+     * the process. The buffer must only be read.
+     *
+     * @param kind the section kind (as in {@link #sectionBegin(int)})
+     * @return a direct buffer (position 0, limit = payload length, big-endian
+     *         as every new buffer: callers set the order they read with)
+     */
+    public static native java.nio.ByteBuffer restoreSection(int kind);
+
+    /**
+     * Classes captured as initialized whose {@code <clinit>} the agent could not
+     * replace when they loaded (their original initializer would run again).
+     *
+     * @return null, or one line naming every such class and the reason
+     */
+    public static native String restoreClassProblems();
+
+    /**
+     * Ends the class phase of the restore: classes loaded from now on are the
+     * program's own and keep their {@code <clinit>}.
+     */
+    public static native void restoreFinished();
 }

@@ -57,13 +57,13 @@ public final class Native {
     }
 
     public static Object[] declaredFields(Class<?> c) {
-        Field[] fs;
-        try {
-            fs = c.getDeclaredFields();
-        } catch (LinkageError e) {
-            // Like JVMTI, read names and descriptors without resolving the field types.
-            return fieldsFromClassFile(c);
+        // Like JVMTI: from the class file, without resolving field types and without
+        // reflection's filtering (java.lang.reflect.Field hides all its fields from reflection).
+        if (!c.isHidden()) {
+            Object[] fromFile = fieldsFromClassFile(c);
+            if (fromFile != null) return fromFile;
         }
+        Field[] fs = c.getDeclaredFields();
         String[] names = new String[fs.length];
         String[] descs = new String[fs.length];
         int[] flags = new int[fs.length];
@@ -77,7 +77,9 @@ public final class Native {
 
     /** Fields from the class file (test-only: the JVMTI agent does not need this). */
     private static Object[] fieldsFromClassFile(Class<?> c) {
-        try (InputStream in = c.getClassLoader().getResourceAsStream(c.getName().replace('.', '/') + ".class")) {
+        String resource = "/" + c.getName().replace('.', '/') + ".class";
+        try (InputStream in = c.getResourceAsStream(resource)) {
+            if (in == null) return null;
             java.io.DataInputStream d = new java.io.DataInputStream(in);
             d.readInt();
             d.readUnsignedShort();
@@ -212,5 +214,22 @@ public final class Native {
             section = null;
         }
         if (dir != null && dir.listFiles() != null) for (File f : dir.listFiles()) f.delete();
+    }
+
+    // Restore natives: this fake never restores.
+    public static String restoreFrom() {
+        return null;
+    }
+
+    public static java.nio.ByteBuffer restoreSection(int kind) {
+        throw new IllegalStateException("this JVM was not started with restoreFrom=");
+    }
+
+    public static String restoreClassProblems() {
+        throw new IllegalStateException("this JVM was not started with restoreFrom=");
+    }
+
+    public static void restoreFinished() {
+        throw new IllegalStateException("this JVM was not started with restoreFrom=");
     }
 }

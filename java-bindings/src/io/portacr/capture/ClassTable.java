@@ -179,8 +179,7 @@ final class ClassTable {
     }
 
     /**
-     * Reference fields that are bookkeeping of this JVM's memory management, written as null
-     * and not followed:
+     * Reference fields that are bookkeeping of this JVM, written as null and not followed:
      * <ul>
      *   <li>{@code java.lang.ref.Reference.discovered}: owned by the garbage collector.</li>
      *   <li>the fields {@code jdk.internal.ref.PhantomCleanable} declares ({@code prev},
@@ -190,12 +189,26 @@ final class ClassTable {
      *       registration in the process — open files of the JDK included — while the
      *       Common-Cleaner thread keeps changing that list. Restore registers a restored
      *       cleanable with the target's Cleaner again.</li>
+     *   <li>the cached accessors of {@code java.lang.reflect.Method}, {@code Field} and
+     *       {@code Constructor} ({@code methodAccessor}, {@code fieldAccessor},
+     *       {@code overrideFieldAccessor}, {@code constructorAccessor}) and their {@code root}:
+     *       accessors hold field offsets or generated classes of this JVM; a reflection object
+     *       without them makes new ones on first use.</li>
      * </ul>
      */
     static boolean isCutField(Class<?> declaringClass, String field) {
-        String c = declaringClass.getName();
-        if (c.equals("java.lang.ref.Reference")) return field.equals("discovered");
-        return c.equals("jdk.internal.ref.PhantomCleanable");
+        switch (declaringClass.getName()) {
+            case "java.lang.ref.Reference":
+                return field.equals("discovered");
+            case "jdk.internal.ref.PhantomCleanable":
+                return true;
+            case "java.lang.reflect.Method":
+            case "java.lang.reflect.Field":
+            case "java.lang.reflect.Constructor":
+                return field.equals("root") || field.endsWith("Accessor");
+            default:
+                return false;
+        }
     }
 
     static int primitiveSize(Class<?> p) {

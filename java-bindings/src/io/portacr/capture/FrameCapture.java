@@ -187,10 +187,15 @@ final class FrameCapture {
         }
     }
 
-    /** Reflection, method-handle and lambda-form frames: they only forward a call. */
+    /** Frames that only forward a call (FrameKind::Hidden): reflection, method handles, lambda forms, lambda proxies. */
     static boolean isForwardingFrame(Class<?> c) {
+        return c.isHidden() || isReflectionOrMethodHandleFrame(c);
+    }
+
+    /** Core reflection and java.lang.invoke frames (LambdaForms are hidden classes of java.lang.invoke). */
+    static boolean isReflectionOrMethodHandleFrame(Class<?> c) {
         String n = c.getName();
-        return c.isHidden() || n.startsWith("jdk.internal.reflect.") || n.startsWith("java.lang.invoke.")
+        return n.startsWith("jdk.internal.reflect.") || n.startsWith("java.lang.invoke.")
             || c == Method.class || c == Constructor.class;
     }
 
@@ -203,6 +208,8 @@ final class FrameCapture {
      * The frames of the calling thread below the capture machinery, bottom (outermost) first.
      * Dropped from the top: frames of io.portacr.* and jdk.crac.*, then the reflection /
      * method-handle frames directly below them (the org.crac facade calls by reflection).
+     * An application's lambda proxy there (a method reference {@code Core::checkpointRestore}
+     * run as a Runnable) is kept: it is a frame restore re-creates.
      */
     static List<CapturedFrame> captureCurrentThread() throws CaptureFailedException {
         if (Live.UNAVAILABLE != null) {
@@ -213,7 +220,7 @@ final class FrameCapture {
         int top = 0;
         while (top < frames.size() && isCaptureMachinery(frames.get(top).getDeclaringClass())) top++;
         int afterMachinery = top;
-        while (top < frames.size() && isForwardingFrame(frames.get(top).getDeclaringClass())) top++;
+        while (top < frames.size() && isReflectionOrMethodHandleFrame(frames.get(top).getDeclaringClass())) top++;
         if (top == frames.size()) top = afterMachinery; // nothing but forwarding frames: keep them
         List<CapturedFrame> result = new ArrayList<>();
         for (int i = top; i < frames.size(); i++) result.add(read(frames.get(i)));

@@ -27,13 +27,16 @@ import java.util.zip.Inflater;
  *       the current thread).</li>
  *   <li>Handles bound to this JVM's layout and method entries: {@code VarHandle}s and
  *       {@code MethodHandle}s (field offsets, array base offsets, VM method pointers in
- *       injected fields), {@code Atomic*FieldUpdater}s (a field offset),
- *       {@code java.lang.reflect} {@code Field}/{@code Method}/{@code Constructor} (VM slot
- *       numbers, cached accessors with offsets). Copied as plain objects they would carry
- *       offsets into another JVM, where they point elsewhere. The JDK's own handles are
- *       values of JDK static fields and so symbolic; this rule meets the application's own.
- *       (Carrying them would need symbolic references naming class and member, a contract
- *       change.)</li>
+ *       injected fields) and {@code Atomic*FieldUpdater}s (a field offset, no field name).
+ *       Copied as plain objects they would carry offsets into another JVM, where they point
+ *       elsewhere, and nothing in them names the member to look up again. The JDK's own
+ *       handles are values of JDK static fields and so symbolic; this rule meets the
+ *       application's own. (Carrying them needs symbolic references naming class and member,
+ *       a contract change.) {@code java.lang.reflect} {@code Method}/{@code Field}/
+ *       {@code Constructor} are carried: they name their member (class, name, parameter
+ *       types), their cached accessors are cut (ClassTable.isCutField), and restore must
+ *       look their {@code slot} up again for the target's class bytes. They must be carried:
+ *       the org.crac facade and every dynamic proxy class keep Methods in statics.</li>
  * </ul>
  * Not detectable, therefore not in the list: raw addresses from
  * {@code Unsafe.allocateMemory} kept in a {@code long}, native library handles.
@@ -77,9 +80,7 @@ final class Uncarriable {
         if (java.lang.invoke.VarHandle.class.isAssignableFrom(c) || java.lang.invoke.MethodHandle.class.isAssignableFrom(c)
                 || java.util.concurrent.atomic.AtomicIntegerFieldUpdater.class.isAssignableFrom(c)
                 || java.util.concurrent.atomic.AtomicLongFieldUpdater.class.isAssignableFrom(c)
-                || java.util.concurrent.atomic.AtomicReferenceFieldUpdater.class.isAssignableFrom(c)
-                || java.lang.reflect.Field.class.isAssignableFrom(c)
-                || java.lang.reflect.Executable.class.isAssignableFrom(c)) return VM_HANDLE;
+                || java.util.concurrent.atomic.AtomicReferenceFieldUpdater.class.isAssignableFrom(c)) return VM_HANDLE;
         return NONE;
     }
 
@@ -135,10 +136,6 @@ final class Uncarriable {
     }
 
     private static String handleName(Object o) {
-        if (o instanceof java.lang.reflect.Member) {
-            java.lang.reflect.Member m = (java.lang.reflect.Member) o;
-            return ClassTable.simpleName(o.getClass()) + " " + m.getDeclaringClass().getName() + "." + m.getName();
-        }
         if (o instanceof java.lang.invoke.VarHandle) return "VarHandle " + o;
         if (o instanceof java.lang.invoke.MethodHandle) return "MethodHandle " + ((java.lang.invoke.MethodHandle) o).type();
         return ClassTable.simpleName(o.getClass());

@@ -96,6 +96,22 @@ public final class Native {
     public static void abort() {
     }
 
+    public static String restoreFrom() {
+        return null;
+    }
+
+    public static java.nio.ByteBuffer restoreSection(int kind) {
+        throw fake();
+    }
+
+    public static String restoreClassProblems() {
+        throw fake();
+    }
+
+    public static void restoreFinished() {
+        throw fake();
+    }
+
     private static IllegalStateException fake() {
         return new IllegalStateException("fake io.portacr.Native: not available in the semantics tests");
     }

@@ -1,0 +1,134 @@
+package io.portacr.restore;
+
+import io.portacr.Native;
+
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The decoded payload of one image section, read in place: the agent keeps it in native
+ * memory for the life of the process and hands a direct buffer over it
+ * ({@link Native#restoreSection}); reads go straight to that address with Unsafe, each one
+ * bounds-checked, so a damaged image fails with a message, never a crash.
+ *
+ * <p>Also a cursor for the bincode sections (spec/image-format.md §6: fixed-width
+ * little-endian integers, u64 lengths, UTF-8 strings, u32 enum variants, u8 option tags).
+ */
+final class Payload {
+    static final int PLATFORM = 1, LAUNCH = 2, CLASSES = 3, SYMREFS = 4, OBJECTS = 5, STATICS = 6;
+    private static final String[] NAMES = {"?", "PLATFORM", "LAUNCH", "CLASSES", "SYMREFS", "OBJECTS", "STATICS"};
+
+    /** Keeps the buffer (and so the agent's memory mapping) reachable. */
+    private final ByteBuffer buffer;
+    final long base;
+    final long length;
+    final String section;
+    /** Cursor of the bincode reads. */
+    long pos;
+
+    private Payload(ByteBuffer buffer, long base, long length, String section) {
+        this.buffer = buffer;
+        this.base = base;
+        this.length = length;
+        this.section = section;
+    }
+
+    static Payload of(int kind) throws RestoreFailedException {
+        String name = kind < NAMES.length ? NAMES[kind] : "kind " + kind;
+        ByteBuffer b;
+        try {
+            b = Native.restoreSection(kind);
+        } catch (IllegalStateException e) {
+            throw new RestoreFailedException(e.getMessage());
+        }
+        if (b == null || !b.isDirect()) throw new RestoreFailedException("section " + name + " is not available");
+        long address = RestoreUnsafe.getLong(b, RestoreUnsafe.objectFieldOffset(Buffer.class, "address"));
+        return new Payload(b, address, b.capacity(), name);
+    }
+
+    RestoreFailedException defect(long at, String what) {
+        return new RestoreFailedException("section " + section + ": " + what
+            + " (at payload offset 0x" + Long.toHexString(at) + ")");
+    }
+
+    /** Checks that {@code n} bytes exist at {@code at}. */
+    void need(long at, long n, String what) throws RestoreFailedException {
+        if (n < 0 || at + n > length) {
+            throw defect(at, "truncated: " + what + " needs " + n + " bytes, " + (length - at) + " left");
+        }
+    }
+
+    int u8At(long at) {
+        return RestoreUnsafe.getByte(base + at) & 0xFF;
+    }
+
+    int u32At(long at) {
+        return RestoreUnsafe.getIntLE(base + at);
+    }
+
+    // ---- bincode cursor ----
+
+    int u8() throws RestoreFailedException {
+        need(pos, 1, "u8");
+        return u8At(pos++);
+    }
+
+    int u16() throws RestoreFailedException {
+        need(pos, 2, "u16");
+        int v = RestoreUnsafe.getShortLE(base + pos) & 0xFFFF;
+        pos += 2;
+        return v;
+    }
+
+    int u32() throws RestoreFailedException {
+        need(pos, 4, "u32");
+        int v = u32At(pos);
+        pos += 4;
+        return v;
+    }
+
+    long u64() throws RestoreFailedException {
+        need(pos, 8, "u64");
+        long v = RestoreUnsafe.getLongLE(base + pos);
+        pos += 8;
+        return v;
+    }
+
+    boolean bool() throws RestoreFailedException {
+        int b = u8();
+        if (b > 1) throw defect(pos - 1, "bool value " + b);
+        return b == 1;
+    }
+
+    /** A u64 length no larger than the bytes left (each element takes at least one byte). */
+    int length(String what) throws RestoreFailedException {
+        long n = u64();
+        if (n < 0 || n > length - pos || n > Integer.MAX_VALUE) throw defect(pos - 8, what + " length " + n + " exceeds the payload");
+        return (int) n;
+    }
+
+    String string() throws RestoreFailedException {
+        int n = length("string");
+        need(pos, n, "string");
+        byte[] b = new byte[n];
+        RestoreUnsafe.copyMemory(null, base + pos, b, RestoreUnsafe.arrayBaseOffset(byte[].class), n);
+        pos += n;
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    boolean option() throws RestoreFailedException {
+        int tag = u8();
+        if (tag > 1) throw defect(pos - 1, "option tag " + tag);
+        return tag == 1;
+    }
+
+    void skip(long n) throws RestoreFailedException {
+        need(pos, n, "bytes");
+        pos += n;
+    }
+
+    void end() throws RestoreFailedException {
+        if (pos != length) throw defect(pos, (length - pos) + " trailing bytes");
+    }
+}
