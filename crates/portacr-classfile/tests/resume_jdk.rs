@@ -50,11 +50,20 @@ fn run(command: &mut Command) -> String {
 }
 
 #[test]
-fn every_invoke_of_java_util_resumable_and_verified() {
-    let jdk = common::jdk_home();
+fn every_invoke_of_java_util_resumable_and_verified_on_jdk17() {
+    every_invoke_of_java_util(Path::new("/usr/lib/jvm/java-17-openjdk-amd64"), "17");
+}
+
+#[test]
+fn every_invoke_of_java_util_resumable_and_verified_on_jdk25() {
+    every_invoke_of_java_util(Path::new("/usr/lib/jvm/temurin-25-jdk-amd64"), "25");
+}
+
+/// The JDK's own java.util classes, rewritten and patched into that JDK.
+fn every_invoke_of_java_util(jdk: &Path, version: &str) {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("portacr-classfile")
-        .join(format!("resume-jdk-{}", std::process::id()));
+        .join(format!("resume-jdk{version}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let patch = dir.join("patch");
     let app = dir.join("app");
@@ -63,9 +72,8 @@ fn every_invoke_of_java_util_resumable_and_verified() {
 
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     let (mut classes_rewritten, mut points_kept) = (0, 0);
-    for (name, bytes) in
-        common::jdk_classes("util-lang", r"/java.base/java/(util|lang)/[^/]*\.class")
-    {
+    let tag = format!("jdk{version}-util");
+    for (name, bytes) in common::jdk_classes_of(jdk, &tag, r"/java.base/java/util/[^/]*\.class") {
         let Some(simple) = name.strip_prefix("java/util/") else {
             continue;
         };
@@ -117,7 +125,7 @@ fn every_invoke_of_java_util_resumable_and_verified() {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, rewritten).unwrap();
     }
-    eprintln!("{classes_rewritten} classes, {points_kept} resume points; refused: {refused:?}");
+    eprintln!("JDK {version}: {classes_rewritten} classes, {points_kept} resume points; refused: {refused:?}");
     assert!(classes_rewritten > 100 && points_kept > 10_000);
 
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/resume_jdk");

@@ -84,15 +84,21 @@ pub fn compile_fixture(tag: &str, class_name: &str, source: &str, options: &[&st
 /// extracted from the JDK's runtime image; returns `(internal name, bytes)`
 /// sorted by name.
 pub fn jdk_classes(tag: &str, regex: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = scratch(&format!("jdk-{tag}"));
+    jdk_classes_of(&jdk_home(), &format!("jdk-{tag}"), regex)
+}
+
+/// Like [`jdk_classes`] for the JDK at `home`; `tag` names the cache
+/// directory and must differ between JDKs.
+pub fn jdk_classes_of(home: &Path, tag: &str, regex: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = scratch(tag);
     build_once(&dir, |out| {
-        run(Command::new(jdk_tool("jimage"))
+        run(Command::new(home.join("bin/jimage"))
             .arg("extract")
             .arg("--dir")
             .arg(out)
             .arg("--include")
             .arg(format!("regex:{regex}"))
-            .arg(jdk_home().join("lib/modules")));
+            .arg(home.join("lib/modules")));
     });
     let root = dir.join("java.base");
     let mut classes = Vec::new();
