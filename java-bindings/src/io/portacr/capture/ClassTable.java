@@ -165,6 +165,7 @@ final class ClassTable {
             System.arraycopy(superInfo.layoutOwners, 0, ci.layoutOwners, 0, inherited);
         }
         String simple = simpleName(c);
+        if (isCleanable(c)) cutReferenceQueueLinks(ci, inherited);
         int at = inherited;
         for (int i = 0; i < ci.fieldNames.length; i++) {
             if ((ci.fieldFlags[i] & Modifier.STATIC) != 0) continue;
@@ -208,6 +209,28 @@ final class ClassTable {
                 return field.equals("root") || field.endsWith("Accessor");
             default:
                 return false;
+        }
+    }
+
+    private static boolean isCleanable(Class<?> c) {
+        for (Class<?> k = c.getSuperclass(); k != null; k = k.getSuperclass()) {
+            if (k.getName().equals("jdk.internal.ref.PhantomCleanable")) return true;
+        }
+        return false;
+    }
+
+    /**
+     * A cleanable's {@code Reference.queue} is its Cleaner's queue and {@code Reference.next}
+     * links it to the other enqueued references: through them the walk reaches the Cleaner's
+     * thread (on JDK 21 the queue's lock lists its waiting thread). Cut like the list links.
+     * Only the slots of java.lang.ref.Reference itself, which come first in the inherited part.
+     */
+    private static void cutReferenceQueueLinks(ClassInfo ci, int inherited) {
+        for (int i = 0; i < inherited; i++) {
+            if (ci.layoutKinds[i] == ClassInfo.K_REF && ci.layoutOwners[i].equals("Reference")
+                    && (ci.layoutNames[i].equals("queue") || ci.layoutNames[i].equals("next"))) {
+                ci.layoutKinds[i] = ClassInfo.K_CUT;
+            }
         }
     }
 

@@ -81,6 +81,10 @@ final class RestoreUnsafe {
         try { return (byte) GET_BYTE.invokeExact((Object) null, address); } catch (Throwable t) { throw rethrow(t); }
     }
 
+    static byte getByte(Object o, long offset) {
+        try { return (byte) GET_BYTE.invokeExact(o, offset); } catch (Throwable t) { throw rethrow(t); }
+    }
+
     static short getShortLE(long address) {
         try { return (short) GET_SHORT_LE.invokeExact((Object) null, address, false); } catch (Throwable t) { throw rethrow(t); }
     }
