@@ -166,6 +166,7 @@ fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
         point(class, "twoCalls", "(I)I", "mark", 0),
         point(class, "twoCalls", "(I)I", "mark", 1),
         point(class, "nested", str_, "seven", 0),
+        point(class, "arith", str_, "seven", 0),
         point(class, "flt", "(F)F", "mark", 0),
         point(class, "nullLocal", str_, "mark", 0),
         point(class, "spin", "(I)I", "tick", 0),
@@ -230,6 +231,8 @@ two-first=15 trace=mark0;mark15;
 two-normal=6 trace=mark2;mark6;
 nested=40,7 trace=seven;
 nested-normal=1,7 trace=seven;
+arith=16,7 trace=seven;
+arith-normal=7,7 trace=seven;
 ctor=101 trace=helper0;mark1;
 ctor-normal=104 trace=helper3;mark4;
 flt=5.5 trace=mark0;

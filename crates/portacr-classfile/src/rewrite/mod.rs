@@ -61,8 +61,11 @@
 //! instead of the saved bci: the original `new X; dup; <args>; invoke f`
 //! runs again and makes the pending call itself. That is only sound when the
 //! instructions from the `new` to the saved bci have no effect but pushing
-//! values, so they must all be `new`, `dup`, loads of locals and constants
-//! (javac's shape for constructor arguments that are variables or literals);
+//! values, so they must all be `new`, loads of locals, constants, and
+//! stack, arithmetic, conversion, comparison, `arraylength`, `checkcast` and
+//! `instanceof` instructions, whose inputs are then those same locals and
+//! constants (javac's shape for constructor arguments computed from
+//! variables and literals: `new Pair(a * 3 + 1, f())`);
 //! anything else is refused with [`RewriteError::Unsupported`]. The object
 //! under construction is a fresh allocation; since an uninitialized object
 //! cannot be stored anywhere, nothing else could have referred to it.

@@ -18,7 +18,6 @@ const DSTORE: u8 = 57;
 const ASTORE: u8 = 58;
 const ALOAD_0: u8 = 42;
 const POP: u8 = 87;
-const DUP: u8 = 89;
 const ICONST_0: u8 = 3;
 const LCONST_0: u8 = 9;
 const FCONST_0: u8 = 11;
@@ -493,7 +492,7 @@ fn check_rerunnable(
         method: label.to_owned(),
         bci,
         reason: format!(
-            "an object under construction (new at {new_bci}) is on the stack, and re-running from the new is only done over new, dup, loads and constants: {what} at bci {at}"
+            "an object under construction (new at {new_bci}) is on the stack, and re-running from the new is only done over new, loads, constants, stack and arithmetic operations: {what} at bci {at}"
         ),
     }
     };
@@ -507,9 +506,18 @@ fn check_rerunnable(
     while at < bci as usize {
         let opcode = code.code[at];
         let pure = match opcode {
-            bytecode::NEW | DUP => true,
+            bytecode::NEW => true,
             1..=17 => true, // aconst_null, iconst_*, lconst_*, fconst_*, dconst_*, bipush, sipush
             21..=45 => true, // iload .. aload, iload_0 .. aload_3
+            // pop .. swap; arithmetic, shifts, logic; conversions and
+            // comparisons; arraylength; checkcast, instanceof. Their inputs
+            // come from locals (not stored to in this stretch) and
+            // constants, so they give what they gave the first time.
+            87..=131
+            | 133..=152
+            | bytecode::ARRAYLENGTH
+            | bytecode::CHECKCAST
+            | bytecode::INSTANCEOF => true,
             bytecode::WIDE => matches!(code.code.get(at + 1), Some(21..=25)),
             bytecode::LDC | bytecode::LDC_W | bytecode::LDC2_W => {
                 let index = if opcode == bytecode::LDC {

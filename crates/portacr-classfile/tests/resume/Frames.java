@@ -108,6 +108,11 @@ public class Frames {
         return p.a + "," + p.b;
     }
 
+    static String arith(int a) {
+        Pair p = new Pair(a * 3 + 1, seven());
+        return p.a + "," + p.b;
+    }
+
     static String impure(int a) {
         Pair p = new Pair(one(), seven());
         return p.a + "," + p.b;

@@ -61,6 +61,10 @@ public class Main {
         run("nested", () -> Frames.nested(0));
         run("nested-normal", () -> Frames.nested(1));
 
+        Resume.expect(F, "arith", "(I)Ljava/lang/String;", 0, 5);
+        run("arith", () -> Frames.arith(0));
+        run("arith-normal", () -> Frames.arith(2));
+
         Resume.expect("Frames$Ctor", "<init>", "(IJ)V", 0, 3, 100L, 3, 100L);
         run("ctor", () -> new Frames.Ctor(0, 0L).field);
         run("ctor-normal", () -> new Frames.Ctor(3, 100L).field);
