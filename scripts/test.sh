@@ -38,7 +38,7 @@ section "cargo test --release --workspace"
 cargo_log="$(mktemp)"
 trap 'rm -f "$cargo_log"' EXIT
 cargo_status=0
-cargo test --release --workspace 2>&1 | tee "$cargo_log" || cargo_status=$?
+cargo test --release --workspace --no-fail-fast 2>&1 | tee "$cargo_log" || cargo_status=$?
 # One overall line from libtest's per-binary "test result:" lines.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) g += $i } n++ }
      END { printf "cargo test: %d binaries, %d passed, %d failed, %d ignored\n", n, p, f, g }' "$cargo_log"
