@@ -167,6 +167,9 @@ fn frames_points(class: &ClassFile) -> Vec<ResumePoint> {
         point(class, "twoCalls", "(I)I", "mark", 1),
         point(class, "nested", str_, "seven", 0),
         point(class, "arith", str_, "seven", 0),
+        point(class, "impure", str_, "seven", 0),
+        point(class, "guardedNew", str_, "riskyInt", 0),
+        point_at(class, "riskyInt", "(I)I", 0, 0),
         point(class, "flt", "(F)F", "mark", 0),
         point(class, "nullLocal", str_, "mark", 0),
         point(class, "spin", "(I)I", "tick", 0),
@@ -229,10 +232,14 @@ chain-normal=146 trace=mark7;
 two-second=5 trace=mark0;
 two-first=15 trace=mark0;mark15;
 two-normal=6 trace=mark2;mark6;
-nested=40,7 trace=seven;
+nested=41,7 trace=seven;
 nested-normal=1,7 trace=seven;
-arith=16,7 trace=seven;
+arith=99,7 trace=seven;
 arith-normal=7,7 trace=seven;
+impure=55,7 trace=seven;
+impure-normal=1,7 trace=one;seven;
+guarded-new=caught-new:r3:line136 trace=
+guarded-new-normal=caught-new:r4:line136 ok0 trace=
 ctor=101 trace=helper0;mark1;
 ctor-normal=104 trace=helper3;mark4;
 flt=5.5 trace=mark0;
@@ -323,10 +330,13 @@ fn refusals_are_clear_errors() {
     let class = ClassFile::parse(&bytes).unwrap();
     let str_ = "(I)Ljava/lang/String;";
 
-    // `new Pair(one(), seven())`: one() must not run twice.
-    let message = refusal(&bytes, point(&class, "impure", str_, "seven", 0));
+    // A branch between the pending call and the constructor call.
+    let message = refusal(
+        &bytes,
+        point(&class, "branchy", "(Z)Ljava/lang/String;", "seven", 0),
+    );
     assert!(message.contains("object under construction"), "{message}");
-    assert!(message.contains("opcode 184"), "{message}");
+    assert!(message.contains("branches"), "{message}");
 
     // Frames waiting in an invokedynamic (the lambda capture, the string
     // concatenation) are refused; the lambda's own call is an ordinary
@@ -902,10 +912,17 @@ fn consumed_values_follow_the_prologue_order() {
             Monitor(0)
         ]
     );
-    // An object under construction: only what is below it, no receiver.
+    // An object under construction takes nothing (the prologue makes a
+    // new one); the operands above it are taken as usual.
     assert_eq!(
         point(&frames, "nested", str_, "seven", 0).consumed_values(),
-        vec![Local { slot: 0, kind: Int }]
+        vec![
+            Local { slot: 0, kind: Int },
+            Operand {
+                index: 2,
+                kind: Int
+            }
+        ]
     );
     assert_eq!(
         point(&frames, "makeCtor", "(I)J", "<init>", 0).consumed_values(),

@@ -19,9 +19,11 @@
 //!        Resume.i()I / j()J / f()F / d()D / a()+checkcast ; x*store slot   (each local, slot order)
 //!        Resume.a(); monitorenter             ; × monitors
 //!        Resume.*() [checkcast]               ; each kept operand, bottom first
+//!          (aload_0 for uninitializedThis; new X / dup for an object under construction)
 //!        Resume.a(); checkcast <receiver>     ; the pending call's receiver, if it has one
 //!        iconst_0 / lconst_0 / fconst_0 / dconst_0 / aconst_null ; its other arguments
-//!        goto_w  L_original + bci
+//!        [copy of original code bci..end]     ; only with objects under construction (below)
+//!        goto_w  L_original + bci             ; (+ end after a copy)
 //! L_original:                                 ; the original code, unchanged
 //! ```
 //!
@@ -35,9 +37,8 @@
 //! constructor before its super/this call) consumes nothing: the prologue
 //! leaves slot 0 alone and pushes it with `aload_0`. The callee's arguments
 //! other than the receiver are placeholders: the callee's own prologue
-//! overwrites its locals. When the kept operands hold an object under
-//! construction (below), only the operands *below* the first such object are
-//! consumed, and no receiver: the rest are pushed again by the re-run code.
+//! overwrites its locals. An operand that is an object under construction
+//! (below) consumes nothing.
 //!
 //! Patching, not recomputing (async-profiler's BytecodeRewriter): the
 //! prologue's length is a multiple of 4, so the original code moves by a
@@ -54,31 +55,33 @@
 //! # Objects under construction
 //!
 //! At `new X(a, f())` the frame waits in `f` with `Uninitialized(new)` twice
-//! on its stack; a prologue cannot make such a value (the verifier ties it to
-//! the `new` instruction). When a resume point has an uninitialized value on
-//! its stack, the prologue restores the locals, the monitors and the operands
-//! *below* the first uninitialized value, and jumps to that value's `new`
-//! instead of the saved bci: the original `new X; dup; <args>; invoke f`
-//! runs again and makes the pending call itself. That is only sound when the
-//! instructions from the `new` to the saved bci have no effect but pushing
-//! values, so they must all be `new`, loads of locals, constants, and
-//! stack, arithmetic, conversion, comparison, `arraylength`, `checkcast` and
-//! `instanceof` instructions, whose inputs are then those same locals and
-//! constants (javac's shape for constructor arguments computed from
-//! variables and literals: `new Pair(a * 3 + 1, f())`);
-//! anything else is refused with [`RewriteError::Unsupported`]. The object
-//! under construction is a fresh allocation; since an uninitialized object
-//! cannot be stored anywhere, nothing else could have referred to it.
+//! on its stack, and the verifier ties that type to the `new` instruction
+//! that made the object: a prologue cannot push the original object. It
+//! makes its own instead: for each object under construction on the saved
+//! stack it executes `new X` (and `dup` for javac's second copy), pushes the
+//! other operands and the call's arguments as usual, and then runs its own
+//! copy of the original code from the saved bci up to the instruction after
+//! which no object under construction is left (the outermost constructor
+//! call), before jumping to the original code there. The copy re-makes the
+//! pending call like the original would, runs the rest of the argument
+//! evaluation and the constructor, and carries the original's exception
+//! handlers and line numbers. The code copied must run straight through (no
+//! branch, switch, return or throw: `new X(f(), c ? 1 : 2)` is refused with
+//! [`RewriteError::Unsupported`]) and be at most 4096 bytes. The object
+//! under construction is a fresh allocation and takes no value from the
+//! runtime: an uninitialized object cannot have been stored anywhere, so
+//! nothing else could refer to the image's one.
 //!
 //! # Refused
 //!
-//! `jsr`/`ret` anywhere in the method; a resume bci at `invokedynamic` (the
-//! bootstrap-linked call site would be re-made with placeholder arguments,
-//! which a lambda capture or string concatenation would observe); a
-//! constructor resumed after its super/this constructor call (`this` is
-//! initialized there, and only a constructor call can make it so);
-//! uninitialized values or return addresses in locals. Each is a
-//! [`RewriteError`] naming the method and bci.
+//! `jsr`/`ret` anywhere in the method; an object under construction whose
+//! constructor call is not reached straight from the saved bci; a resume
+//! bci at `invokedynamic` (the bootstrap-linked call site would be re-made
+//! with placeholder arguments, which a lambda capture or string
+//! concatenation would observe); a constructor resumed after its super/this
+//! constructor call (`this` is initialized there, and only a constructor
+//! call can make it so); uninitialized values or return addresses in
+//! locals. Each is a [`RewriteError`] naming the method and bci.
 //!
 //! Why constructors after `super()` are refused: the frame's `this` is an
 //! object of the image that other objects may already refer to, but a
@@ -180,10 +183,12 @@ pub(crate) enum Step<'a> {
     Store { slot: usize, vtype: &'a VType },
     /// Take an object and `monitorenter` it.
     Monitor(u32),
-    /// Push the saved operand at `index` (`aload_0` for `uninitializedThis`).
+    /// Push the saved operand at stack slot `index`: `aload_0` for
+    /// `uninitializedThis`, a fresh `new` (or `dup` of the one just below)
+    /// for an object under construction.
     Push { index: usize, vtype: &'a VType },
-    /// Push the callee's receiver (`aload_0` for `uninitializedThis`).
-    Receiver(&'a VType),
+    /// Push the callee's receiver, at stack slot `index` (same rules).
+    Receiver { index: usize, vtype: &'a VType },
     /// Push a placeholder argument the callee overwrites.
     Placeholder(&'a VType),
 }
@@ -201,15 +206,6 @@ pub(crate) fn values(slots: &[VType]) -> Vec<(usize, &VType)> {
 }
 
 impl ResumePoint {
-    /// Stack index of the first object under construction, if any: the
-    /// prologue then re-runs the code from that object's `new`.
-    pub(crate) fn first_uninitialized(&self) -> Option<usize> {
-        self.frame
-            .stack
-            .iter()
-            .position(|t| matches!(t, VType::Uninitialized(_)))
-    }
-
     pub(crate) fn steps(&self) -> Vec<Step<'_>> {
         let frame = &self.frame;
         let mut steps = Vec::new();
@@ -219,12 +215,6 @@ impl ResumePoint {
             }
         }
         steps.extend((0..self.monitors).map(Step::Monitor));
-        if let Some(first) = self.first_uninitialized() {
-            for (index, vtype) in values(&frame.stack[..first]) {
-                steps.push(Step::Push { index, vtype });
-            }
-            return steps;
-        }
         let call = frame.pending_call.as_ref();
         let kept = frame
             .stack
@@ -235,9 +225,12 @@ impl ResumePoint {
         }
         let receiver =
             call.is_some_and(|c| !matches!(c.kind, InvokeKind::Static | InvokeKind::Dynamic));
-        for (n, (_, vtype)) in values(&frame.stack[kept..]).into_iter().enumerate() {
+        for (n, (index, vtype)) in values(&frame.stack[kept..]).into_iter().enumerate() {
             steps.push(if n == 0 && receiver {
-                Step::Receiver(vtype)
+                Step::Receiver {
+                    index: kept + index,
+                    vtype,
+                }
             } else {
                 Step::Placeholder(vtype)
             });
@@ -248,7 +241,8 @@ impl ResumePoint {
     /// The values the prologue takes from the runtime when this point is
     /// resumed, in order: what the restore code must hand to
     /// `io.portacr.restore.Resume` for this frame (primitives and
-    /// references are two lists, each in this order).
+    /// references are two lists, each in this order). Slots holding
+    /// `uninitializedThis` or an object under construction take nothing.
     pub fn consumed_values(&self) -> Vec<ResumeValue> {
         self.steps()
             .into_iter()
@@ -262,7 +256,7 @@ impl ResumePoint {
                     index: index as u16,
                     kind: ValueKind::of(vtype)?,
                 }),
-                Step::Receiver(vtype) => ValueKind::of(vtype).map(|_| ResumeValue::Receiver),
+                Step::Receiver { vtype, .. } => ValueKind::of(vtype).map(|_| ResumeValue::Receiver),
                 Step::Placeholder(_) => None,
             })
             .collect()

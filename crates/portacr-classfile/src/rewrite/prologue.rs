@@ -4,7 +4,6 @@
 
 use crate::bytecode::{self, switch_operands};
 use crate::class_file::{ClassFile, CodeAttribute, MethodInfo};
-use crate::constant_pool::Constant;
 use crate::frame_types::{declared_frames, initial_frame, method_frame_types_at, VType};
 use crate::limits::MAX_CODE_LENGTH;
 use crate::rewrite::frames::{decode_original, encode_table, entries_from_slots, TableFrame};
@@ -18,6 +17,7 @@ const DSTORE: u8 = 57;
 const ASTORE: u8 = 58;
 const ALOAD_0: u8 = 42;
 const POP: u8 = 87;
+const DUP: u8 = 89;
 const ICONST_0: u8 = 3;
 const LCONST_0: u8 = 9;
 const FCONST_0: u8 = 11;
@@ -61,7 +61,19 @@ struct Case {
     target_locals: Vec<VType>,
     target_stack: Vec<VType>,
     max_stack: usize,
+    /// Original code copied into the case (objects under construction).
+    copy: Option<CopiedCode>,
 }
+
+/// Original code `from..to` copied into a case at offset `at` of its code.
+struct CopiedCode {
+    at: usize,
+    from: u32,
+    to: u32,
+}
+
+/// Most bytes of original code a case may copy.
+const MAX_COPIED_CODE: usize = 4096;
 
 /// Bytecode of one case, with the operand-stack height tracked for max_stack.
 struct CaseWriter<'a> {
@@ -267,6 +279,17 @@ pub(crate) fn rewrite_method(
         prologue[goto_at + 1..goto_at + 5].copy_from_slice(&(offset as i32).to_be_bytes());
     }
     debug_assert_eq!(prologue.len(), prologue_length);
+    // Where each case's copy of original code sits: `(offset, from, to)`.
+    let copies: Vec<(u32, u32, u32)> = cases
+        .iter()
+        .zip(&case_starts)
+        .enumerate()
+        .filter_map(|(k, (case, start))| {
+            let copy = case.copy.as_ref()?;
+            let code_start = start + if k == 0 { padding } else { 0 };
+            Some(((code_start + copy.at) as u32, copy.from, copy.to))
+        })
+        .collect();
 
     let mut new_code = prologue;
     new_code.extend_from_slice(&code.code);
@@ -284,10 +307,11 @@ pub(crate) fn rewrite_method(
     let mut attributes: Vec<(u16, Vec<u8>)> = Vec::new();
     for attribute in &code.attributes {
         match attribute.name.as_str() {
-            "LineNumberTable" => attributes.push((
-                attribute.name_index,
-                shift_table(&attribute.info, 4, shift, &label, "LineNumberTable")?,
-            )),
+            "LineNumberTable" => {
+                let mut table = shift_table(&attribute.info, 4, shift, &label, "LineNumberTable")?;
+                copy_line_numbers(&attribute.info, &mut table, &copies, &label)?;
+                attributes.push((attribute.name_index, table));
+            }
             "LocalVariableTable" | "LocalVariableTypeTable" => attributes.push((
                 attribute.name_index,
                 shift_table(&attribute.info, 10, shift, &label, "LocalVariableTable")?,
@@ -306,13 +330,45 @@ pub(crate) fn rewrite_method(
     info.extend_from_slice(&code.max_locals.to_be_bytes());
     info.extend_from_slice(&(new_code.len() as u32).to_be_bytes());
     info.extend_from_slice(&new_code);
-    info.extend_from_slice(&(code.exception_table.len() as u16).to_be_bytes());
-    for handler in &code.exception_table {
-        for pc in [handler.start_pc, handler.end_pc, handler.handler_pc] {
-            // new_length <= 65535 was checked, so every shifted pc fits a u2.
-            info.extend_from_slice(&((pc as u32 + shift) as u16).to_be_bytes());
+    // new_length <= 65535 was checked, so every pc below fits a u2.
+    let mut handlers: Vec<[u16; 4]> = code
+        .exception_table
+        .iter()
+        .map(|h| {
+            [
+                (h.start_pc as u32 + shift) as u16,
+                (h.end_pc as u32 + shift) as u16,
+                (h.handler_pc as u32 + shift) as u16,
+                h.catch_type,
+            ]
+        })
+        .collect();
+    // A copy is covered by the handlers that cover the code it copies, in
+    // the same order; nothing else covers the prologue, so appending keeps
+    // the first-match order of every pc.
+    for &(at, from, to) in &copies {
+        for h in &code.exception_table {
+            let start = (h.start_pc as u32).max(from);
+            let end = (h.end_pc as u32).min(to);
+            if start < end {
+                handlers.push([
+                    (at + start - from) as u16,
+                    (at + end - from) as u16,
+                    (h.handler_pc as u32 + shift) as u16,
+                    h.catch_type,
+                ]);
+            }
         }
-        info.extend_from_slice(&handler.catch_type.to_be_bytes());
+    }
+    let handler_count = u16::try_from(handlers.len()).map_err(|_| RewriteError::CodeTooLong {
+        method: label.clone(),
+        length: new_length,
+    })?;
+    info.extend_from_slice(&handler_count.to_be_bytes());
+    for handler in handlers {
+        for value in handler {
+            info.extend_from_slice(&value.to_be_bytes());
+        }
     }
     info.extend_from_slice(&(attributes.len() as u16).to_be_bytes());
     for (name_index, body) in attributes {
@@ -408,7 +464,6 @@ fn build_case(
             "the call takes more slots than the stack has".into(),
         ));
     }
-    let first_uninitialized = point.first_uninitialized();
     if let Some(bad) = frame
         .stack
         .iter()
@@ -423,6 +478,10 @@ fn build_case(
             "uninitializedThis on the stack but not in local 0".into(),
         ));
     }
+    let under_construction = frame
+        .stack
+        .iter()
+        .any(|t| matches!(t, VType::Uninitialized(_)));
 
     let mut writer = CaseWriter {
         code: Vec::new(),
@@ -441,30 +500,59 @@ fn build_case(
                 writer.call(hooks.reference_value, 1);
                 writer.op(bytecode::MONITORENTER, 0, 1);
             }
-            Step::Push { vtype, .. } | Step::Receiver(vtype) => {
-                if *vtype == VType::Top {
-                    return Err(mismatch("a Top slot on the operand stack".into()));
+            Step::Push { index, vtype } | Step::Receiver { index, vtype } => match vtype {
+                VType::Top => return Err(mismatch("a Top slot on the operand stack".into())),
+                VType::Uninitialized(new_bci) => {
+                    // javac's `new X; dup`: the first copy is a fresh
+                    // object, the second a dup of it.
+                    let below = index.checked_sub(1).map(|i| &frame.stack[i]);
+                    let above_twice = frame.stack[..index].iter().filter(|t| *t == vtype).count();
+                    if below == Some(vtype) && above_twice == 1 {
+                        writer.op(DUP, 1, 0);
+                    } else if above_twice == 0 {
+                        let new_at = *new_bci as usize;
+                        if !boundaries.get(new_at).copied().unwrap_or(false)
+                            || code.code[new_at] != bytecode::NEW
+                        {
+                            return Err(mismatch(format!(
+                                "uninitialized slot names bci {new_bci}, which is not a new"
+                            )));
+                        }
+                        writer.op(bytecode::NEW, 1, 0);
+                        writer
+                            .code
+                            .extend_from_slice(&code.code[new_at + 1..new_at + 3]);
+                    } else {
+                        return Err(unsupported(format!(
+                            "the object under construction of the new at {new_bci} is on the stack other than as `new; dup`"
+                        )));
+                    }
                 }
-                writer.saved_value(vtype)?;
-            }
+                _ => writer.saved_value(vtype)?,
+            },
             Step::Placeholder(vtype) => writer.placeholder(vtype)?,
         }
     }
-    let (target, target_locals, target_stack) = match first_uninitialized {
-        Some(first) => {
-            let VType::Uninitialized(new_bci) = frame.stack[first] else {
-                unreachable!("position() found an Uninitialized slot")
-            };
-            check_rerunnable(class, code, boundaries, new_bci, bci, label)?;
-            let at_new = method_frame_types_at(class, method, new_bci)?;
-            if at_new.locals != frame.locals || at_new.stack[..] != frame.stack[..first] {
-                return Err(mismatch(format!(
-                    "the types at the new at bci {new_bci} are not the resume point's without the objects under construction"
-                )));
-            }
-            (new_bci, at_new.locals, at_new.stack)
-        }
-        None => (bci, frame.locals.clone(), frame.stack.clone()),
+    let (target, target_locals, target_stack, copy) = if under_construction {
+        // The frame's stack holds objects whose constructor has not run: the
+        // verifier ties their type to the `new` that made them, so the
+        // prologue makes its own (`new X; dup` above) and runs its own copy
+        // of the original code from the pending call up to the point where
+        // no such object is left, then joins the original code there.
+        let end = constructed_end(class, method, code, bci, &unsupported)?;
+        let at_end = method_frame_types_at(class, method, end)?;
+        let at = writer.code.len();
+        writer
+            .code
+            .extend_from_slice(&code.code[bci as usize..end as usize]);
+        let copy = CopiedCode {
+            at,
+            from: bci,
+            to: end,
+        };
+        (end, at_end.locals, at_end.stack, Some(copy))
+    } else {
+        (bci, frame.locals.clone(), frame.stack.clone(), None)
     };
     writer.code.push(bytecode::GOTO_W);
     writer.code.extend_from_slice(&[0; 4]);
@@ -474,74 +562,48 @@ fn build_case(
         target_locals,
         target_stack,
         max_stack: writer.max_stack.max(2),
+        copy,
     })
 }
 
-/// The instructions from the `new` at `new_bci` up to `bci` must do nothing
-/// but push values, so that running them again is unobservable.
-fn check_rerunnable(
+/// The bci after the instruction, at or after `bci`, that leaves no object
+/// under construction on the stack (the outermost constructor call). The
+/// code up to there must run straight through: no branch, switch, return or
+/// throw, so that a copy of it needs no relocation and no frames.
+fn constructed_end(
     class: &ClassFile,
+    method: &MethodInfo,
     code: &CodeAttribute,
-    boundaries: &[bool],
-    new_bci: u32,
     bci: u32,
-    label: &str,
-) -> Result<(), RewriteError> {
-    let refuse = |at: u32, what: String| {
-        RewriteError::Unsupported {
-        method: label.to_owned(),
-        bci,
-        reason: format!(
-            "an object under construction (new at {new_bci}) is on the stack, and re-running from the new is only done over new, loads, constants, stack and arithmetic operations: {what} at bci {at}"
-        ),
-    }
-    };
-    if new_bci >= bci
-        || !boundaries.get(new_bci as usize).copied().unwrap_or(false)
-        || code.code[new_bci as usize] != bytecode::NEW
-    {
-        return Err(refuse(new_bci, "no new instruction".into()));
-    }
-    let mut at = new_bci as usize;
-    while at < bci as usize {
+    unsupported: &dyn Fn(String) -> RewriteError,
+) -> Result<u32, RewriteError> {
+    let mut at = bci as usize;
+    loop {
         let opcode = code.code[at];
-        let pure = match opcode {
-            bytecode::NEW => true,
-            1..=17 => true, // aconst_null, iconst_*, lconst_*, fconst_*, dconst_*, bipush, sipush
-            21..=45 => true, // iload .. aload, iload_0 .. aload_3
-            // pop .. swap; arithmetic, shifts, logic; conversions and
-            // comparisons; arraylength; checkcast, instanceof. Their inputs
-            // come from locals (not stored to in this stretch) and
-            // constants, so they give what they gave the first time.
-            87..=131
-            | 133..=152
-            | bytecode::ARRAYLENGTH
-            | bytecode::CHECKCAST
-            | bytecode::INSTANCEOF => true,
-            bytecode::WIDE => matches!(code.code.get(at + 1), Some(21..=25)),
-            bytecode::LDC | bytecode::LDC_W | bytecode::LDC2_W => {
-                let index = if opcode == bytecode::LDC {
-                    code.code[at + 1] as u16
-                } else {
-                    u16::from_be_bytes([code.code[at + 1], code.code[at + 2]])
-                };
-                matches!(
-                    class.constant_pool.get(index),
-                    Ok(Constant::Integer(_)
-                        | Constant::Float(_)
-                        | Constant::Long(_)
-                        | Constant::Double(_)
-                        | Constant::String { .. })
-                )
-            }
-            _ => false,
-        };
-        if !pure {
-            return Err(refuse(at as u32, format!("opcode {opcode}")));
+        let transfers = matches!(opcode, 153..=171 | 172..=177 | bytecode::ATHROW | 198..=201);
+        if transfers {
+            return Err(unsupported(format!(
+                "an object under construction is on the stack and the code before its constructor call branches (opcode {opcode} at bci {at})"
+            )));
         }
-        at += bytecode::instruction_length(&code.code, at)?;
+        let next = at + bytecode::instruction_length(&code.code, at)?;
+        if next >= code.code.len() {
+            return Err(unsupported(
+                "the code ends before the constructor call".into(),
+            ));
+        }
+        if next - bci as usize > MAX_COPIED_CODE {
+            return Err(unsupported(format!(
+                "the constructor call is more than {MAX_COPIED_CODE} bytes after the resume bci"
+            )));
+        }
+        let types = method_frame_types_at(class, method, next as u32)?;
+        let pending = |t: &VType| matches!(t, VType::Uninitialized(_));
+        if !types.stack.iter().any(pending) && !types.locals.iter().any(pending) {
+            return Ok(next as u32);
+        }
+        at = next;
     }
-    Ok(())
 }
 
 /// Copies a table of `u2 count` + `count` entries of `entry_size` bytes whose
@@ -571,6 +633,53 @@ fn shift_table(
         out[at..at + 2].copy_from_slice(&start.to_be_bytes());
     }
     Ok(out)
+}
+
+/// Adds to the shifted LineNumberTable `table` the lines of each copy of
+/// original code, so that a stack trace through a copy names the source
+/// line of the code it copies.
+fn copy_line_numbers(
+    original: &[u8],
+    table: &mut Vec<u8>,
+    copies: &[(u32, u32, u32)],
+    label: &str,
+) -> Result<(), RewriteError> {
+    if copies.is_empty() {
+        return Ok(());
+    }
+    let entries: Vec<(u32, u16)> = original[2..]
+        .chunks_exact(4)
+        .map(|e| {
+            (
+                u16::from_be_bytes([e[0], e[1]]) as u32,
+                u16::from_be_bytes([e[2], e[3]]),
+            )
+        })
+        .collect();
+    let mut added = Vec::new();
+    for &(at, from, to) in copies {
+        // The line in force at `from`, then every line starting inside.
+        if let Some(&(_, line)) = entries
+            .iter()
+            .filter(|(pc, _)| *pc <= from)
+            .max_by_key(|(pc, _)| *pc)
+        {
+            added.push((at, line));
+        }
+        for &(pc, line) in entries.iter().filter(|(pc, _)| from < *pc && *pc < to) {
+            added.push((at + pc - from, line));
+        }
+    }
+    let count =
+        u16::try_from(entries.len() + added.len()).map_err(|_| RewriteError::Malformed {
+            detail: format!("{label}: more than 65535 line numbers"),
+        })?;
+    table[..2].copy_from_slice(&count.to_be_bytes());
+    for (pc, line) in added {
+        table.extend_from_slice(&(pc as u16).to_be_bytes());
+        table.extend_from_slice(&line.to_be_bytes());
+    }
+    Ok(())
 }
 
 /// The new StackMapTable: the original frames moved by `shift`, plus a full

@@ -101,7 +101,7 @@ public class Frames {
     }
 
     static int seven() { trace.append("seven;"); return 7; }
-    static int one() { return 1; }
+    static int one() { trace.append("one;"); return 1; }
 
     static String nested(int a) {
         Pair p = new Pair(a, seven());
@@ -116,6 +116,28 @@ public class Frames {
     static String impure(int a) {
         Pair p = new Pair(one(), seven());
         return p.a + "," + p.b;
+    }
+
+    // The branch after the pending call cannot be copied into a prologue.
+    static String branchy(boolean flag) {
+        Pair p = new Pair(seven(), flag ? 1 : 2);
+        return p.a + "," + p.b;
+    }
+
+    static int riskyInt(int k) {
+        if (k > 0) throw new IllegalStateException("r" + k);
+        return k;
+    }
+
+    // An exception thrown by the re-made call inside the prologue's copy of
+    // the constructor arguments is caught by the frame's handler.
+    static String guardedNew(int k) {
+        try {
+            Pair p = new Pair(k, riskyInt(k));
+            return "ok" + p.b;
+        } catch (IllegalStateException e) {
+            return "caught-new:" + e.getMessage() + ":line" + e.getStackTrace()[1].getLineNumber();
+        }
     }
 
     static String capture(int v) {

@@ -57,13 +57,22 @@ public class Main {
         run("two-first", () -> Frames.twoCalls(0));
         run("two-normal", () -> Frames.twoCalls(2));
 
-        Resume.expect(F, "nested", "(I)Ljava/lang/String;", 0, 40);
+        Resume.expect(F, "nested", "(I)Ljava/lang/String;", 0, 40, 41);
         run("nested", () -> Frames.nested(0));
         run("nested-normal", () -> Frames.nested(1));
 
-        Resume.expect(F, "arith", "(I)Ljava/lang/String;", 0, 5);
+        Resume.expect(F, "arith", "(I)Ljava/lang/String;", 0, 5, 99);
         run("arith", () -> Frames.arith(0));
         run("arith-normal", () -> Frames.arith(2));
+
+        Resume.expect(F, "impure", "(I)Ljava/lang/String;", 0, 0, 55);
+        run("impure", () -> Frames.impure(0));
+        run("impure-normal", () -> Frames.impure(0));
+
+        Resume.expect(F, "guardedNew", "(I)Ljava/lang/String;", 0, 0, 0);
+        Resume.expect(F, "riskyInt", "(I)I", 0, 3);
+        run("guarded-new", () -> Frames.guardedNew(0));
+        run("guarded-new-normal", () -> Frames.guardedNew(4) + " " + Frames.guardedNew(0));
 
         Resume.expect("Frames$Ctor", "<init>", "(IJ)V", 0, 3, 100L, 3, 100L);
         run("ctor", () -> new Frames.Ctor(0, 0L).field);

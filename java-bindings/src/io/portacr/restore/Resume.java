@@ -15,10 +15,10 @@ import java.util.function.Consumer;
  * double is one value; {@code uninitializedThis} takes none), one
  * {@link #a()} per monitor the frame held, one value per operand below the
  * pending call's arguments (bottom first), and one {@link #a()} for the pending
- * call's receiver when it has one (none for {@code uninitializedThis}). When those operands hold an object under
- * construction ({@code new X(a, f())} waiting in {@code f}), only the operands
- * below the first such object are taken, and no receiver: the prologue re-runs
- * the original code from the {@code new}. Primitive values ({@link #i()},
+ * call's receiver when it has one. Slots holding {@code uninitializedThis} or
+ * an object under construction ({@code new X(a, f())} waiting in {@code f})
+ * take nothing: the prologue uses {@code this} as it is and allocates a fresh
+ * object. Primitive values ({@link #i()},
  * {@link #j()}, {@link #f()}, {@link #d()}) and references ({@link #a()}) are
  * read from two separate lists, each in that order.
  *
