@@ -52,8 +52,8 @@ pub enum LoadError {
     Options(#[from] OptionsError),
     #[error("agent option string is not valid UTF-8")]
     OptionsEncoding,
-    #[error("restore is not implemented yet")]
-    RestoreNotImplemented,
+    #[error(transparent)]
+    Restore(#[from] crate::restore::RestoreError),
     #[error("cannot open log file {}: {source}", path.display())]
     LogFile {
         path: PathBuf,
@@ -88,9 +88,6 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
         None => None,
     };
     let options = AgentOptions::parse(text)?;
-    if options.restore_from.is_some() {
-        return Err(LoadError::RestoreNotImplemented);
-    }
     crate::log::configure(options.log_level, options.log_file.as_deref()).map_err(|source| {
         LoadError::LogFile {
             path: options.log_file.clone().unwrap_or_default(),
@@ -103,6 +100,15 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
     let jvmti =
         unsafe { Jvmti::from_vm(vm, sys::JVMTI_VERSION_11) }.map_err(LoadError::JvmtiEnv)?;
     add_capabilities(&jvmti)?;
+
+    // restoreFrom=: the image is opened and checked before any Java code
+    // runs; the class hook needs its class table from the first class load.
+    let mut generation = 1;
+    if let Some(dir) = &options.restore_from {
+        let target = crate::restore::TargetVm::probe(&jvmti);
+        let state = crate::restore::open(dir, &target)?;
+        generation = state.image_generation + 1;
+    }
 
     let tmp = std::env::temp_dir();
     let jar =
@@ -117,8 +123,9 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
         jvmti,
         options,
         boot_time_ms,
+        // A restored JVM's restore time is its start (spec/restore.md §5).
         restore_time_ms: boot_time_ms,
-        generation: AtomicU32::new(1),
+        generation: AtomicU32::new(generation),
         class_bytes: ClassBytesCache::new(),
         natives_registered: AtomicBool::new(false),
         runtime_jar: Mutex::new(Some(jar)),
@@ -176,6 +183,12 @@ fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
 /// application running with checkpoints reported as not configured.
 pub fn on_vm_init(env: &mut JNIEnv) {
     let Some(agent) = agent() else { return };
+    if let Some(state) = crate::restore::state() {
+        // Before the main class loads: a refused restore runs no program code.
+        if let Err(e) = state.check_at_vm_init(max_heap(env)) {
+            refuse_start(env, &e.to_string());
+        }
+    }
     match prepare_runtime(agent, env) {
         Ok(()) => {
             agent.natives_registered.store(true, Ordering::Release);
@@ -196,6 +209,33 @@ pub fn on_vm_init(env: &mut JNIEnv) {
             log_error!("checkpoint/restore is not available: {e}");
         }
     }
+}
+
+/// This JVM's maximum heap, `Runtime.maxMemory()` (0 if it cannot be read,
+/// which fails the heap check with a message naming 0).
+fn max_heap(env: &mut JNIEnv) -> u64 {
+    let read = |env: &mut JNIEnv| -> Result<i64, jni::errors::Error> {
+        let runtime = env
+            .call_static_method("java/lang/Runtime", "getRuntime", "()Ljava/lang/Runtime;", &[])?
+            .l()?;
+        env.call_method(&runtime, "maxMemory", "()J", &[])?.j()
+    };
+    match read(env) {
+        Ok(bytes) => bytes.max(0) as u64,
+        Err(_) => {
+            let _ = env.exception_clear();
+            0
+        }
+    }
+}
+
+/// Prints one line and ends the JVM with status 1 from VMInit, before any
+/// program class is loaded. `System.exit` runs the JDK's shutdown (no
+/// program hook exists yet); if it cannot be called the process exits.
+fn refuse_start(env: &mut JNIEnv, message: &str) -> ! {
+    eprintln!("portacr: error: {}", message.replace('\n', " "));
+    let _ = env.call_static_method("java/lang/System", "exit", "(I)V", &[jni::objects::JValue::Int(1)]);
+    std::process::exit(1);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -274,24 +314,35 @@ pub fn on_vm_death() {
 /// matter are those the class was first defined from (its digest), and our
 /// own retransformations at restore must not replace them. The class is
 /// never modified.
-pub fn on_class_file_load(loader: &JObject, name: Option<&CStr>, bytes: &[u8], redefining: bool) {
+///
+/// During a restore the class may come back rewritten (its `<clinit>`
+/// replaced, `restore/class_hook.rs`); the bytes recorded, and so the
+/// digest, stay the original ones.
+pub fn on_class_file_load(
+    loader: &JObject,
+    name: Option<&CStr>,
+    bytes: &[u8],
+    redefining: bool,
+) -> Option<Vec<u8>> {
     if loader.is_null() || redefining {
-        return;
+        return None;
     }
-    let Some(agent) = agent() else { return };
-    let Some(name) = name else {
+    let agent = agent()?;
+    let name = match name {
+        Some(name) => jvmti::decode_modified_utf8(name.to_bytes()),
         // Lookup.defineClass and ClassLoader.defineClass(null, ...) may pass
         // no name; take it from the class file.
-        match portacr_classfile::ClassFile::parse(bytes) {
-            Ok(class) => return record_class(agent, loader, class.this_class(), bytes),
+        None => match portacr_classfile::ClassFile::parse(bytes) {
+            Ok(class) => class.this_class().to_owned(),
             Err(e) => {
                 log_debug!("class without a name not recorded: {e}");
-                return;
+                return None;
             }
-        }
+        },
     };
-    let name = jvmti::decode_modified_utf8(name.to_bytes());
     record_class(agent, loader, &name, bytes);
+    let state = crate::restore::state()?;
+    crate::restore::class_hook::rewrite_for_restore(state, &name, bytes)
 }
 
 fn record_class(agent: &Agent, loader: &JObject, name: &str, bytes: &[u8]) {

@@ -81,8 +81,8 @@ unsafe extern "C" fn on_class_file_load_hook(
     _protection_domain: jobject,
     class_data_len: jint,
     class_data: *const c_uchar,
-    _new_class_data_len: *mut jint,
-    _new_class_data: *mut *mut c_uchar,
+    new_class_data_len: *mut jint,
+    new_class_data: *mut *mut c_uchar,
 ) {
     if loader.is_null() || class_data.is_null() || class_data_len <= 0 {
         return;
@@ -98,6 +98,23 @@ unsafe extern "C" fn on_class_file_load_hook(
         };
         // SAFETY: the loader is a live local reference for the callback's duration.
         let loader = unsafe { jni::objects::JObject::from_raw(loader) };
-        agent::on_class_file_load(&loader, name, bytes, !class_being_redefined.is_null());
+        let Some(rewritten) =
+            agent::on_class_file_load(&loader, name, bytes, !class_being_redefined.is_null())
+        else {
+            return;
+        };
+        let Some(agent) = agent::agent() else { return };
+        if new_class_data.is_null() || new_class_data_len.is_null() {
+            return;
+        }
+        match crate::restore::class_hook::jvmti_copy(&agent.jvmti, &rewritten) {
+            // SAFETY: both out-pointers are non-null and valid during the
+            // callback (JVMTI spec); the JVM frees the JVMTI-allocated bytes.
+            Ok((data, len)) => unsafe {
+                *new_class_data = data;
+                *new_class_data_len = len;
+            },
+            Err(e) => crate::log_error!("restore: cannot hand a rewritten class to the JVM: {e}"),
+        }
     });
 }

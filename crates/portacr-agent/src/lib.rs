@@ -4,7 +4,8 @@
 //! `natives` the JNI methods of `io.portacr.Native`; both only convert and
 //! call into the plain Rust of the other modules: `agent` (state, load,
 //! VMInit, class-file hook), `capture` (what the Java runtime asks during a
-//! checkpoint), `options` / `path_pattern` / `log` (configuration).
+//! checkpoint), `restore` (image checks, class hook and sections for the
+//! Java rebuild), `options` / `path_pattern` / `log` (configuration).
 
 pub mod agent;
 pub mod capture;
@@ -16,4 +17,5 @@ pub mod natives;
 pub mod options;
 pub mod path_pattern;
 pub mod platform;
+pub mod restore;
 pub mod runtime_jar;

@@ -11,7 +11,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use jni::objects::{JByteArray, JClass, JString};
-use jni::sys::{jboolean, jbyteArray, jint, jlong, jobjectArray, jstring, JNI_FALSE, JNI_TRUE};
+use jni::sys::{
+    jboolean, jbyteArray, jint, jlong, jobject, jobjectArray, jstring, JNI_FALSE, JNI_TRUE,
+};
 use jni::{JNIEnv, NativeMethod};
 
 use crate::agent::{agent, Agent};
@@ -298,6 +300,46 @@ extern "system" fn abort(mut env: JNIEnv, _: JClass) {
     })
 }
 
+// ---- restore (spec/restore.md) ----
+
+fn restore_state() -> Result<&'static crate::restore::RestoreState, CaptureError> {
+    crate::restore::state()
+        .ok_or_else(|| CaptureError::State("this JVM was not started with restoreFrom=".into()))
+}
+
+extern "system" fn restore_from(mut env: JNIEnv, _: JClass) -> jstring {
+    guard(&mut env, std::ptr::null_mut(), |_, env| {
+        let dir = crate::restore::state().map(|s| s.dir.to_string_lossy().into_owned());
+        new_jstring(env, dir)
+    })
+}
+
+extern "system" fn restore_section(mut env: JNIEnv, _: JClass, kind: jint) -> jobject {
+    guard(&mut env, std::ptr::null_mut(), |_, env| {
+        let state = restore_state()?;
+        let payload = state.payload(portacr_image::SectionKind(kind as u32))?;
+        // SAFETY: the payload lives inside the restore state, which is never
+        // dropped (a static), so the memory outlives every buffer over it.
+        // The Java rebuild only reads it (spec/restore.md §4).
+        let buffer = unsafe { env.new_direct_byte_buffer(payload.as_ptr().cast_mut(), payload.len()) }?;
+        Ok(buffer.into_raw())
+    })
+}
+
+extern "system" fn restore_class_problems(mut env: JNIEnv, _: JClass) -> jstring {
+    guard(&mut env, std::ptr::null_mut(), |_, env| {
+        let problems = restore_state()?.class_problems();
+        new_jstring(env, problems)
+    })
+}
+
+extern "system" fn restore_finished(mut env: JNIEnv, _: JClass) {
+    guard(&mut env, (), |_, _| {
+        restore_state()?.finish();
+        Ok(())
+    })
+}
+
 /// Every native of `io.portacr.Native` with its JNI descriptor. A method
 /// missing here, or declared differently in Java, fails registration.
 fn native_methods() -> Vec<NativeMethod> {
@@ -368,6 +410,18 @@ fn native_methods() -> Vec<NativeMethod> {
         m("sectionEnd", "()V", section_end as *mut c_void),
         m("commit", "()Ljava/lang/String;", commit as *mut c_void),
         m("abort", "()V", abort as *mut c_void),
+        m("restoreFrom", "()Ljava/lang/String;", restore_from as *mut c_void),
+        m(
+            "restoreSection",
+            "(I)Ljava/nio/ByteBuffer;",
+            restore_section as *mut c_void,
+        ),
+        m(
+            "restoreClassProblems",
+            "()Ljava/lang/String;",
+            restore_class_problems as *mut c_void,
+        ),
+        m("restoreFinished", "()V", restore_finished as *mut c_void),
     ]
 }
 

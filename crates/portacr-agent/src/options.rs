@@ -1,7 +1,7 @@
 //! Agent options: the text after `=` in `-agentpath:libportacr.so=...`.
 //!
 //! `key=value` pairs separated by commas. Every mistake (unknown key,
-//! duplicate key, bad value, contradictory keys) is an [`OptionsError`]; the
+//! duplicate key, bad value) is an [`OptionsError`]; the
 //! agent prints its one-line message and the JVM refuses to start, because a
 //! checkpoint that silently goes nowhere is worse than no start at all.
 //! `spec/agent-options.md` is the user-facing description.
@@ -80,8 +80,6 @@ pub enum OptionsError {
         pattern: String,
         source: PatternError,
     },
-    #[error("agent options checkpointTo and restoreFrom exclude each other (a restored JVM checkpoints to the pattern recorded in its image)")]
-    CheckpointAndRestore,
 }
 
 impl AgentOptions {
@@ -113,9 +111,6 @@ impl AgentOptions {
             }
             seen.push(key);
             options.apply(key, value)?;
-        }
-        if options.checkpoint_to.is_some() && options.restore_from.is_some() {
-            return Err(OptionsError::CheckpointAndRestore);
         }
         Ok(options)
     }
@@ -308,10 +303,10 @@ mod tests {
     }
 
     #[test]
-    fn checkpoint_and_restore_exclude_each_other() {
-        assert_eq!(
-            parse("checkpointTo=/a,restoreFrom=/b").unwrap_err(),
-            OptionsError::CheckpointAndRestore
-        );
+    fn restored_program_may_checkpoint_again() {
+        // A restored JVM can checkpoint again (generation = image's + 1).
+        let options = parse("checkpointTo=/a/%g,restoreFrom=/b").unwrap();
+        assert_eq!(options.checkpoint_to.unwrap().source(), "/a/%g");
+        assert_eq!(options.restore_from, Some(PathBuf::from("/b")));
     }
 }

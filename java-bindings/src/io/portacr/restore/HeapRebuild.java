@@ -114,6 +114,15 @@ final class HeapRebuild {
                     p.need(pos, 4, "class index");
                     int ci = p.u32At(pos);
                     pos += 4;
+                    if (isMissingJdkClass(ci)) {
+                        // A JDK-internal class this JDK does not have (e.g. a lock class
+                        // replaced between versions): usable only if nothing kept refers to it.
+                        o = missing(ci, id);
+                        p.need(pos, layoutBytes(ci), "field values");
+                        pos += layoutBytes(ci);
+                        hashed = false;
+                        break;
+                    }
                     InstancePlan plan = plan(ci, id);
                     p.need(pos, plan.recordBytes, "field values");
                     pos += plan.recordBytes;
@@ -203,6 +212,31 @@ final class HeapRebuild {
             byId[id] = o;
         }
         count = id;
+    }
+
+    /** Stands for an object whose JDK class does not exist here; an error if a kept reference reaches it. */
+    private static final class Missing {
+        final String className;
+        Missing(String className) { this.className = className; }
+    }
+
+    private boolean isMissingJdkClass(int ci) {
+        return ci >= 0 && ci < classes.count && classes.types[ci] == null && !classes.isApplication(ci);
+    }
+
+    private Object missing(int ci, int id) {
+        Log.debug("object " + id + " of class " + RestoredClasses.javaName(classes.names[ci]) + ", which this JDK lacks, is left out");
+        return new Missing(RestoredClasses.javaName(classes.names[ci]));
+    }
+
+    private int layoutBytes(int ci) {
+        int bytes = 0;
+        for (int k = ci; k >= 0; k = classes.superClass[k]) {
+            for (int f = 0; f < classes.fieldNames[k].length; f++) {
+                if ((classes.fieldFlags[k][f] & java.lang.reflect.Modifier.STATIC) == 0) bytes += SIZE[kindOf(classes.fieldDescriptors[k][f])];
+            }
+        }
+        return bytes;
     }
 
     private void addRepair(int id) {
@@ -335,8 +369,12 @@ final class HeapRebuild {
                 case KIND_INSTANCE: {
                     int ci = p.u32At(pos);
                     pos += 4;
-                    InstancePlan plan = plans[ci];
                     Object o = objs[id];
+                    if (o instanceof Missing) {
+                        pos += layoutBytes(ci);
+                        break;
+                    }
+                    InstancePlan plan = plans[ci];
                     byte[] kinds = plan.kinds;
                     long[] offsets = plan.offsets;
                     for (int f = 0; f < kinds.length; f++) {
@@ -405,6 +443,11 @@ final class HeapRebuild {
             throw new RestoreFailedException("section OBJECTS: object " + from + " refers to object "
                 + Integer.toUnsignedString(ref) + ", out of range (1.." + count + ")");
         }
-        return byId[ref];
+        Object o = byId[ref];
+        if (o instanceof Missing) {
+            throw new RestoreFailedException("object " + (from == 0 ? "in a static field" : String.valueOf(from)) + " refers to object " + ref
+                + " of class " + ((Missing) o).className + ", which does not exist in this JDK");
+        }
+        return o;
     }
 }

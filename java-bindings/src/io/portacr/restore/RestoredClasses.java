@@ -151,8 +151,21 @@ final class RestoredClasses {
 
     /** The declared fields of a target class, JVMTI order: names, descriptors, flags. */
     static Object[] targetFields(Class<?> c) {
+        // JVMTI GetClassFields needs a prepared class; loading by name does not link.
+        // Asking reflection for the constructors links it (HotSpot links in
+        // JVM_GetClassDeclaredConstructors) without initializing it.
+        if ((Native.classStatus(c) & STATUS_PREPARED) == 0) {
+            try {
+                c.getDeclaredConstructors();
+            } catch (Throwable t) {
+                // Linking failed (verification): GetClassFields reports it below.
+            }
+        }
         return Native.declaredFields(c);
     }
+
+    /** JVMTI_CLASS_STATUS_PREPARED. */
+    private static final int STATUS_PREPARED = 2;
 
     /** Index of the non-static field {@code name} with descriptor {@code desc} in a {@link #targetFields} result, or -1. */
     static int findField(Object[] target, String name, String desc, boolean isStatic) {

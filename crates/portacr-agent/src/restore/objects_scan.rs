@@ -1,0 +1,136 @@
+//! One pass over the OBJECTS payload that only skips records (no values
+//! are decoded, nothing is allocated): the object count and an estimate of
+//! the heap the objects take in a JVM, for the `-Xmx` check.
+//!
+//! The estimate assumes a 16-byte header and 4-byte references
+//! (compressed oops), every object rounded up to 8 bytes. It is a gate, not
+//! a promise: a JVM with uncompressed oops needs more, one with compact
+//! headers less; spec/restore.md §3 says why that is good enough.
+
+use portacr_image::{ClassRecord, ImageError, Layouts, Location, PrimKind, SectionKind};
+
+/// What [`scan`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ObjectCounts {
+    pub objects: u64,
+    /// Estimated bytes the objects take in a JVM heap.
+    pub estimated_heap_bytes: u64,
+}
+
+const HEADER: u64 = 16;
+/// A String object without its value array (header, value, hash, coder, flags).
+const STRING_OBJECT: u64 = 24;
+
+/// The little-endian u32 at `at`; the caller checked the 4 bytes exist.
+fn read_u32(data: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]])
+}
+
+fn align8(n: u64) -> u64 {
+    (n + 7) & !7
+}
+
+/// Counts the records of an OBJECTS payload and estimates their heap size.
+pub fn scan(data: &[u8], classes: &[ClassRecord], layouts: &Layouts) -> Result<ObjectCounts, ImageError> {
+    let mut pos = 0usize;
+    let mut counts = ObjectCounts::default();
+    let defect = |object: u64, at: usize, message: String| ImageError::Malformed {
+        at: Location::record(SectionKind::OBJECTS, "object", object, at as u64),
+        message,
+    };
+    let take = |pos: &mut usize, n: usize, object: u64| -> Result<usize, ImageError> {
+        let start = *pos;
+        match start.checked_add(n) {
+            Some(end) if end <= data.len() => {
+                *pos = end;
+                Ok(start)
+            }
+            _ => Err(defect(object, start, format!("truncated: {n} bytes needed, {} left", data.len() - start))),
+        }
+    };
+    while pos < data.len() {
+        let object = counts.objects + 1;
+        let tag = data[pos];
+        pos += 1;
+        if tag & 0x80 != 0 {
+            take(&mut pos, 4, object)?;
+        }
+        let class_of = |pos: &mut usize| -> Result<&ClassRecord, ImageError> {
+            let at = take(pos, 4, object)?;
+            let index = read_u32(data, at);
+            classes
+                .get(index as usize)
+                .ok_or_else(|| defect(object, at, format!("class index {index} out of range (0..{})", classes.len())))
+        };
+        let heap = match tag & 0x0f {
+            1 => {
+                let at = pos;
+                class_of(&mut pos)?;
+                let index = read_u32(data, at);
+                let bytes = layouts
+                    .record_bytes(index)
+                    .ok_or_else(|| defect(object, at, format!("no layout for class {index}")))?;
+                take(&mut pos, bytes, object)?;
+                align8(HEADER + bytes as u64)
+            }
+            2 => {
+                let class = class_of(&mut pos)?;
+                let elem = match class.name.as_bytes() {
+                    [b'[', c] => PrimKind::from_descriptor_char(*c),
+                    _ => None,
+                }
+                .ok_or_else(|| defect(object, pos, format!("PRIM_ARRAY of class {}", class.name)))?;
+                let at = take(&mut pos, 4, object)?;
+                let length = read_u32(data, at) as usize;
+                let bytes = length
+                    .checked_mul(elem.size())
+                    .ok_or_else(|| defect(object, at, format!("array length {length} too large")))?;
+                take(&mut pos, bytes, object)?;
+                align8(HEADER + bytes as u64)
+            }
+            3 => {
+                class_of(&mut pos)?;
+                let at = take(&mut pos, 4, object)?;
+                let length = read_u32(data, at) as usize;
+                take(&mut pos, length * 4, object)?;
+                align8(HEADER + 4 * length as u64)
+            }
+            4 => {
+                let at = take(&mut pos, 1, object)?;
+                let utf16 = data[at] & 2 != 0;
+                let at = take(&mut pos, 4, object)?;
+                let length = read_u32(data, at) as usize;
+                let bytes = if utf16 { length * 2 } else { length };
+                take(&mut pos, bytes, object)?;
+                STRING_OBJECT + align8(HEADER + bytes as u64)
+            }
+            5 => {
+                take(&mut pos, 4, object)?;
+                0
+            }
+            kind => return Err(defect(object, pos - 1, format!("unknown object kind {kind}"))),
+        };
+        counts.objects += 1;
+        counts.estimated_heap_bytes += heap;
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_record_is_a_defect() {
+        let classes: Vec<ClassRecord> = Vec::new();
+        let layouts = Layouts::default();
+        // A STRING whose length says 10 bytes but 2 follow.
+        let data = [4u8, 0, 10, 0, 0, 0, b'a', b'b'];
+        let e = scan(&data, &classes, &layouts).unwrap_err().to_string();
+        assert!(e.contains("object 1") && e.contains("truncated"), "{e}");
+        let ok = [4u8, 0, 2, 0, 0, 0, b'a', b'b', 5, 0, 0, 0, 0];
+        let counts = scan(&ok, &classes, &layouts).unwrap();
+        assert_eq!(counts.objects, 2);
+        assert_eq!(counts.estimated_heap_bytes, STRING_OBJECT + 24);
+    }
+}
