@@ -454,11 +454,7 @@ macro_rules! on_checkpoint_jdks {
             $( #[test] fn $scenario() { super::$scenario(portacr_e2e::Jdk::V17) } )*
         }
         mod jdk25 {
-            $(
-                #[test]
-                #[cfg_attr(not(feature = "pending"), ignore = "pending: capture fails on JDK 25 (jdk.internal.misc.Unsafe.arrayBaseOffset signature)")]
-                fn $scenario() { super::$scenario(portacr_e2e::Jdk::V25) }
-            )*
+            $( #[test] fn $scenario() { super::$scenario(portacr_e2e::Jdk::V25) } )*
         }
     };
 }
