@@ -95,7 +95,11 @@ public final class Resume {
         return hash & 0x7FFFFFFF;
     }
 
-    /** Installs the frames the calling thread is to resume, bottom (outermost) first. */
+    /**
+     * Installs the frames the calling thread is to resume, bottom (outermost)
+     * first. The caller then calls the bottom frame's method and must call
+     * {@link #finish()} afterwards (in a {@code finally}), also when it throws.
+     */
     public static void begin(Frame[] frames) {
         if (RESUMPTION.get() != null) {
             throw new IllegalStateException("a resumption is already under way on this thread");
