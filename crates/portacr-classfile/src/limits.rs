@@ -21,3 +21,9 @@ pub const MAX_DATAFLOW_VISITS_PER_INSTRUCTION: usize = 64;
 /// corrupt or hostile class. Real methods stay far below (java.base's
 /// largest need a few hundred thousand).
 pub const MAX_TYPED_SLOTS: usize = 1 << 22;
+
+/// Most bytes of original code a resume prologue copies to finish the
+/// construction of objects that were under construction at the resume
+/// point (javac's constructor-argument code is far shorter); bounds the
+/// prologue's growth on a pathological method.
+pub const MAX_COPIED_CODE: usize = 4096;

@@ -5,7 +5,7 @@
 use crate::bytecode::{self, switch_operands};
 use crate::class_file::{ClassFile, CodeAttribute, MethodInfo};
 use crate::frame_types::{declared_frames, initial_frame, method_frame_types_at, VType};
-use crate::limits::MAX_CODE_LENGTH;
+use crate::limits::{MAX_CODE_LENGTH, MAX_COPIED_CODE};
 use crate::rewrite::frames::{decode_original, encode_table, entries_from_slots, TableFrame};
 use crate::rewrite::pool::PoolBuilder;
 use crate::rewrite::{method_token, values, ResumeHooks, ResumePoint, RewriteError, Step};
@@ -71,9 +71,6 @@ struct CopiedCode {
     from: u32,
     to: u32,
 }
-
-/// Most bytes of original code a case may copy.
-const MAX_COPIED_CODE: usize = 4096;
 
 /// Bytecode of one case, with the operand-stack height tracked for max_stack.
 struct CaseWriter<'a> {
