@@ -1,0 +1,196 @@
+//! Restore, first half (spec/restore.md): `tests/apps/restoreheap` builds a rich heap
+//! reachable from statics, prints `check()` and checkpoints; `portacr restore` rebuilds
+//! classes, heap and statics in another JVM and calls `check()` through the test hook
+//! `-Dportacr.restore.thenCall=restoreheap.Main#check`. The two outputs must be equal line
+//! for line, on JDK 17, 21 and 25, under several collectors and heap layouts, and from a
+//! JDK 25 image into JDK 17. Bad inputs must give one `portacr: error:` line, a non-zero
+//! exit and no `check:` output. The image is never modified.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use portacr_e2e::{checkpoint_app, fresh_dir, portacr, Jdk, Jvm, RunResult};
+
+const THEN_CALL: &str = "-Dportacr.restore.thenCall=restoreheap.Main#check";
+
+struct Checkpoint {
+    image: PathBuf,
+    check: Vec<String>,
+}
+
+fn check_lines(run: &RunResult) -> Vec<String> {
+    run.stdout.lines().filter(|l| l.starts_with("check: ")).map(str::to_owned).collect()
+}
+
+fn checkpoint(jdk: Jdk) -> Checkpoint {
+    let cp = checkpoint_app(Jvm::new(jdk), "restoreheap", &format!("restoreheap-jdk{}", jdk.feature()), "");
+    cp.run.assert_exit(0).assert_no_line("after checkpoint");
+    let check = check_lines(&cp.run);
+    assert!(check.len() > 20 && check.last().unwrap().starts_with("check: digest"), "{}", cp.run.report());
+    Checkpoint { image: cp.image(), check }
+}
+
+/// The JDK 17 image, made once per test binary.
+fn image17() -> &'static Checkpoint {
+    static IMAGE: OnceLock<Checkpoint> = OnceLock::new();
+    IMAGE.get_or_init(|| checkpoint(Jdk::V17))
+}
+
+fn restore(image: &Path, jdk: Jdk, options: &[&str]) -> RunResult {
+    let java = jdk.java().display().to_string();
+    let image = image.display().to_string();
+    let mut args = vec!["restore", &image, "--java", &java, "--agent-options", "log=info", "--"];
+    args.extend_from_slice(options);
+    portacr(&args)
+}
+
+#[track_caller]
+fn assert_same_check(cp: &Checkpoint, jdk: Jdk, options: &[&str]) {
+    let mut all = vec![THEN_CALL];
+    all.extend_from_slice(options);
+    let run = restore(&cp.image, jdk, &all);
+    run.assert_exit(0);
+    let restored = check_lines(&run);
+    assert_eq!(restored, cp.check, "restored check() differs on JDK {} {options:?}\n{}", jdk.feature(), run.report());
+    assert!(
+        run.stderr.contains("portacr: info: restore: classes "),
+        "the restore reports its breakdown at log=info\n{}",
+        run.report()
+    );
+}
+
+#[test]
+fn jdk17_to_17() {
+    assert_same_check(image17(), Jdk::V17, &[]);
+}
+
+#[test]
+fn jdk17_to_21() {
+    assert_same_check(image17(), Jdk::V21, &[]);
+}
+
+#[test]
+fn jdk17_to_25() {
+    assert_same_check(image17(), Jdk::V25, &[]);
+}
+
+#[test]
+fn jdk17_to_17_collectors_and_layouts() {
+    for options in [["-XX:+UseSerialGC"], ["-XX:+UseParallelGC"], ["-XX:+UseZGC"], ["-XX:-UseCompressedOops"], ["-Xmx1g"]] {
+        assert_same_check(image17(), Jdk::V17, &options);
+    }
+}
+
+#[test]
+fn jdk17_to_25_compact_headers_and_zgc() {
+    assert_same_check(image17(), Jdk::V25, &["-XX:+UseCompactObjectHeaders"]);
+    assert_same_check(image17(), Jdk::V25, &["-XX:+UseZGC", "-Xmx300m"]);
+}
+
+#[test]
+fn jdk25_to_17() {
+    let cp = checkpoint(Jdk::V25);
+    assert_same_check(&cp, Jdk::V17, &[]);
+}
+
+#[test]
+fn without_the_hook_the_restore_says_resume_is_missing() {
+    let run = restore(&image17().image, Jdk::V17, &[]);
+    run.assert_exit(1);
+    assert!(check_lines(&run).is_empty(), "{}", run.report());
+    run.assert_stderr_contains("resuming its thread is not implemented yet");
+}
+
+#[test]
+fn restore_never_modifies_the_image() {
+    let file = image17().image.join("image.pcr");
+    let before = std::fs::read(&file).unwrap();
+    let _ = restore(&image17().image, Jdk::V17, &[THEN_CALL]);
+    let _ = restore(&image17().image, Jdk::V25, &[THEN_CALL, "-Xmx8m"]);
+    assert_eq!(std::fs::read(&file).unwrap(), before, "portacr restore changed {}", file.display());
+}
+
+// ---- bad inputs: one line, non-zero exit, check() never printed ----------------------
+
+#[track_caller]
+fn assert_refused(run: &RunResult, expected: &str) {
+    assert!(!run.success(), "restore must fail\n{}", run.report());
+    assert!(check_lines(run).is_empty(), "check() ran\n{}", run.report());
+    let ours: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("portacr: error:")).collect();
+    assert_eq!(ours.len(), 1, "exactly one error line expected\n{}", run.report());
+    assert!(ours[0].contains(expected), "expected {expected:?} in {:?}\n{}", ours[0], run.report());
+}
+
+/// A copy of the JDK 17 image with `edit` applied to its bytes, restored by hand
+/// (`java -agentpath:…=restoreFrom=…`): the CLI itself would refuse it first.
+fn restore_edited(name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> RunResult {
+    let dir = fresh_dir(name);
+    let mut bytes = std::fs::read(image17().image.join("image.pcr")).unwrap();
+    edit(&mut bytes);
+    std::fs::write(dir.join("image.pcr"), bytes).unwrap();
+    restore_by_hand(&dir, &[])
+}
+
+fn restore_by_hand(dir: &Path, options: &[&str]) -> RunResult {
+    let classes = portacr_e2e::app_classes("restoreheap");
+    Jvm::jdk17()
+        .agent(format!("restoreFrom={}", dir.display()))
+        .vm_option(THEN_CALL)
+        .vm_options(options.iter().copied())
+        .run_main(&classes.display().to_string(), "io.portacr.Restore")
+}
+
+#[test]
+fn missing_directory() {
+    let run = restore_by_hand(Path::new("/nonexistent/portacr-image"), &[]);
+    assert_refused(&run, "cannot restore /nonexistent/portacr-image: no such directory");
+}
+
+#[test]
+fn truncated_image() {
+    let run = restore_edited("restore-truncated", |b| b.truncate(b.len() / 2));
+    assert_refused(&run, "truncated");
+}
+
+#[test]
+fn corrupted_image() {
+    // A byte in the middle of the section data: a chunk or payload crc catches it.
+    let run = restore_edited("restore-corrupted", |b| {
+        let at = b.len() / 3;
+        b[at] ^= 0x5a;
+    });
+    assert_refused(&run, "crc32 mismatch");
+}
+
+#[test]
+fn foreign_file() {
+    let run = restore_edited("restore-foreign", |b| *b = b"#!/bin/sh\necho not an image\n".repeat(4));
+    assert_refused(&run, "not a portacr image");
+}
+
+#[test]
+fn newer_major_version() {
+    let run = restore_edited("restore-major", |b| b[8..10].copy_from_slice(&2u16.to_le_bytes()));
+    assert_refused(&run, "image format version 2.0 is not supported");
+}
+
+#[test]
+fn heap_too_small_names_both_sizes() {
+    let run = restore_by_hand(&image17().image, &["-Xmx8m"]);
+    assert_refused(&run, "needs a maximum heap of at least");
+    assert_refused(&run, "this JVM has -Xmx 8.0M");
+}
+
+#[test]
+fn changed_class_is_refused() {
+    // The same program with one literal changed: same class names, other bytes.
+    let source = portacr_e2e::repo_root().join("tests/apps/restoreheap/Main.java");
+    let changed = portacr_e2e::e2e_dir().join("sources/restoreheap-changed/restoreheap");
+    std::fs::create_dir_all(&changed).unwrap();
+    let text = std::fs::read_to_string(source).unwrap().replace("\"Key\" + n", "\"Kee\" + n");
+    std::fs::write(changed.join("Main.java"), text).unwrap();
+    let classes = portacr_e2e::apps::compile_sources("restoreheap-changed", changed.parent().unwrap());
+    let cp = format!("{}", classes.display());
+    let run = restore(&image17().image, Jdk::V17, &[THEN_CALL, "-cp", &cp]);
+    assert_refused(&run, "differ from the image: restoreheap.Main$Key (class file differs)");
+}
