@@ -9,7 +9,8 @@
 //! them with the same values.
 
 use portacr_e2e::dump::{DumpInfo, Frame, SlotValue};
-use portacr_e2e::{checkpoint_app, dump_info, Jdk, Jvm};
+use portacr_e2e::{checkpoint_app, dump_info, portacr, Jdk, Jvm};
+use serde_json::Value as Json;
 
 const MAIN_DESCRIPTOR: &str = "([Ljava/lang/String;)V";
 
@@ -351,6 +352,98 @@ fn graph(jdk: Jdk) {
     let kinds = dump.at("counts/objects_by_kind");
     assert!(kinds["string"].as_u64().is_some_and(|n| n >= 100_000 / 7), "strings: {kinds}");
     assert_eq!(dump.class("graph/Main")["statics"], 8, "every static of graph.Main is stored");
+    graph_exact_values(&image);
+}
+
+/// `dump-info --json --object ID…`: the full records of those objects.
+fn object_records(image: &std::path::Path, ids: &[u64]) -> Vec<Json> {
+    let mut args = vec!["dump-info".to_string(), image.display().to_string(), "--json".to_string()];
+    for id in ids {
+        args.push("--object".into());
+        args.push(id.to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = portacr(&argv);
+    run.assert_exit(0);
+    let json: Json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("dump-info JSON: {e}\n{}", run.report()));
+    json["objects"].as_array().cloned().unwrap_or_default()
+}
+
+fn field<'a>(record: &'a Json, name: &str) -> &'a Json {
+    record["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == name))
+        .map(|f| &f["value"])
+        .unwrap_or_else(|| panic!("no field {name} in {record}"))
+}
+
+fn id_of(reference: &Json) -> u64 {
+    reference["id"].as_u64().unwrap_or_else(|| panic!("not a reference: {reference}"))
+}
+
+fn bits(values: &Json) -> Vec<String> {
+    values.as_array().unwrap().iter().map(|v| v["bits"].as_str().unwrap().to_string()).collect()
+}
+
+/// The values of graph.Main, followed from its statics through the image's
+/// own records (not through the program's report): exact integers, NaN
+/// payloads and -0.0 bit for bit, Latin-1/UTF-16 and interned strings, cycles.
+fn graph_exact_values(image: &std::path::Path) {
+    let json = portacr_e2e::dump_info_json(image);
+    let statics = json["statics"].as_array().unwrap().iter().find(|s| s["class"] == "graph/Main").unwrap().clone();
+    let main = |name: &str| field(&statics, name).clone();
+    assert_eq!(main("NODE_COUNT"), 100_000);
+    assert_eq!(main("interned")["string"], "graph-interned-literal");
+    assert_eq!(id_of(&main("interned")), id_of(&main("INTERNED_LITERAL")), "one String object for the literal");
+    let strings = object_records(image, &[id_of(&main("interned")), id_of(&main("computedInterned")), id_of(&main("utf16"))]);
+    assert_eq!((strings[0]["interned"].clone(), strings[0]["utf16"].clone()), (true.into(), false.into()), "{}", strings[0]);
+    assert_eq!((strings[1]["string"].clone(), strings[1]["interned"].clone()), ("graph-computed".into(), true.into()));
+    assert_eq!(strings[2]["string"], "Gr\u{fc}\u{df}e, \u{4e16}\u{754c} \u{2713}");
+    // A string literal: interned, and UTF-16 for its CJK characters.
+    assert_eq!((strings[2]["interned"].clone(), strings[2]["utf16"].clone()), (true.into(), true.into()));
+
+    // arrays: ArrayList → elementData → the arrays of every primitive type.
+    let list_id = id_of(&main("arrays"));
+    let list = &object_records(image, &[list_id])[0];
+    assert_eq!(field(list, "size"), 12);
+    let data = &object_records(image, &[id_of(field(list, "elementData"))])[0];
+    let ids: Vec<u64> = data["elements"].as_array().unwrap()[..12].iter().map(id_of).collect();
+    let arrays = object_records(image, &ids);
+    let class = |i: usize| arrays[i]["class"].as_str().unwrap().to_string();
+    assert_eq!((0..12).map(class).collect::<Vec<_>>(), ["[Z", "[B", "[C", "[S", "[I", "[J", "[F", "[D", "[I", "[Ljava/lang/Object;", "[[I", "[B"]);
+    assert_eq!(arrays[0]["elements"], serde_json::json!([1, 0, 1]));
+    assert_eq!(arrays[1]["elements"], serde_json::json!([-128, -1, 0, 1, 127]));
+    assert_eq!(arrays[2]["elements"], serde_json::json!([0x61, 0xe9, 0x4e16, 0xffff, 0]));
+    assert_eq!(arrays[3]["elements"], serde_json::json!([-32768, -1, 0, 32767]));
+    assert_eq!(arrays[4]["elements"], serde_json::json!([i32::MIN, -1, 0, 1, i32::MAX]));
+    assert_eq!(arrays[5]["elements"], serde_json::json!(["-9223372036854775808", -1, 0, "9223372036854775807"]));
+    assert_eq!(bits(&arrays[6]["elements"]), ["0x7fc01234", "0x80000000", "0x00000001", "0x7f800000"]);
+    assert_eq!(bits(&arrays[7]["elements"]), ["0x7ff8000000abcdef", "0x8000000000000000", "0x0000000000000001", "0x7ff8000000000000"]);
+    assert_eq!(arrays[8]["elements"], serde_json::json!([]));
+    // The Object[] holds the list itself: a cycle through the image's ids.
+    let mixed = arrays[9]["elements"].as_array().unwrap();
+    assert_eq!(id_of(&mixed[2]), list_id);
+    assert!(mixed[1].is_null());
+    assert_eq!(mixed[3]["string"], "in an array");
+    let big = arrays[11]["elements"].as_array().unwrap();
+    assert_eq!(big.len(), 1 << 20);
+    for i in [0usize, 1, 255, 256, 65_537, (1 << 20) - 1] {
+        assert_eq!(big[i], (((i * 131 + (i >> 8)) & 0xff) as u8 as i8), "big[{i}]");
+    }
+
+    // Nodes 0..2 carry NaN payloads, -0.0 and a negative NaN; node i links to i+1.
+    let nodes = &object_records(image, &[id_of(&main("nodes"))])[0];
+    let node_ids: Vec<u64> = nodes["elements"].as_array().unwrap()[..3].iter().map(id_of).collect();
+    let n = object_records(image, &node_ids);
+    let fbits = |r: &Json, f: &str| field(r, f)["bits"].as_str().unwrap().to_string();
+    assert_eq!((fbits(&n[0], "f"), fbits(&n[0], "d")), ("0x7fc01234".into(), "0x7ff8000000abcdef".into()));
+    assert_eq!((fbits(&n[1], "f"), fbits(&n[1], "d")), ("0x80000000".into(), "0x8000000000000000".into()));
+    assert_eq!((fbits(&n[2], "f"), fbits(&n[2], "d")), ("0xffc00001".into(), "0xfff0000000000000".into()));
+    assert_eq!(id_of(field(&n[0], "next")), node_ids[1]);
+    assert_eq!(field(&n[1], "index"), 1);
+    assert_eq!(field(&n[0], "payload")["string"], "node-0");
+    let computed = &object_records(image, &[id_of(field(&n[0], "payload"))])[0];
+    assert_eq!((computed["interned"].clone(), computed["utf16"].clone()), (false.into(), false.into()), "built at run time");
 }
 
 fn graph_keep_running(jdk: Jdk) {

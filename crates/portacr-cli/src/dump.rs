@@ -223,7 +223,7 @@ fn loader_json(l: &LoaderRef, idx: &ObjectIndex) -> J {
     }
 }
 
-pub fn json(img: &Image) -> Result<J> {
+pub fn json(img: &Image, objects: &[u32]) -> Result<J> {
     let h = img.header();
     let sections: Vec<J> = img
         .sections()
@@ -297,6 +297,8 @@ pub fn json(img: &Image) -> Result<J> {
             })
         })
         .collect();
+    let statics_list = statics_json(img, classes, &idx)?;
+    let object_list = objects_json(img, classes, &idx, objects)?;
     Ok(json!({
         "format": {"major": h.format_major, "minor": h.format_minor, "flags": h.flags, "file_length": int(h.file_length as i128)},
         "sections": sections,
@@ -313,5 +315,122 @@ pub fn json(img: &Image) -> Result<J> {
         "symrefs": symref_list,
         "resources": resources.resources.iter().map(|r| obj(*r, &idx)).collect::<Vec<_>>(),
         "threads": thread_list,
+        "statics": statics_list,
+        "objects": object_list,
     }))
+}
+
+/// One field or array value, exact (spec §12): integers as numbers (longs
+/// beyond 2^53 as strings), floats and doubles with their raw bits.
+fn value_json(v: &FieldValue, idx: &ObjectIndex) -> J {
+    match *v {
+        FieldValue::Boolean(b) => json!(b),
+        FieldValue::Byte(b) => json!(b),
+        FieldValue::Char(c) => json!(c),
+        FieldValue::Short(x) => json!(x),
+        FieldValue::Int(x) => json!(x),
+        FieldValue::Float(bits) => fbits(bits),
+        FieldValue::Long(x) => int(x as i128),
+        FieldValue::Double(bits) => dbits(bits),
+        FieldValue::Ref(o) => obj(o, idx),
+    }
+}
+
+fn named_values<'f>(fields: impl Iterator<Item = &'f FieldRecord>, values: &[FieldValue], idx: &ObjectIndex) -> Vec<J> {
+    fields
+        .zip(values)
+        .map(|(f, v)| json!({"name": f.name, "descriptor": f.descriptor, "value": value_json(v, idx)}))
+        .collect()
+}
+
+/// Every STATICS entry with its field names.
+fn statics_json(img: &Image, classes: &[ClassRecord], idx: &ObjectIndex) -> Result<Vec<J>> {
+    let mut list = Vec::new();
+    for e in img.statics()? {
+        let e = e?;
+        let class = &classes[e.class as usize];
+        let fields = class.fields.iter().filter(|f| f.is_static());
+        list.push(json!({"class_index": e.class, "class": class.name, "fields": named_values(fields, &e.values, idx)}));
+    }
+    Ok(list)
+}
+
+/// The instance fields of `class` in instance-layout order (spec §7.1):
+/// superclasses first.
+fn instance_fields(classes: &[ClassRecord], class: u32) -> Vec<&FieldRecord> {
+    let mut chain = Vec::new();
+    let mut at = Some(class);
+    while let Some(c) = at {
+        let Some(record) = classes.get(c as usize) else { break };
+        chain.push(record);
+        at = record.super_class;
+    }
+    chain.iter().rev().flat_map(|c| c.fields.iter().filter(|f| !f.is_static())).collect()
+}
+
+fn prim_elements(elem: PrimKind, data: &[u8]) -> Vec<J> {
+    data.chunks_exact(elem.size())
+        .map(|b| match elem {
+            PrimKind::Boolean => json!(b[0]),
+            PrimKind::Byte => json!(b[0] as i8),
+            PrimKind::Char => json!(u16::from_le_bytes([b[0], b[1]])),
+            PrimKind::Short => json!(i16::from_le_bytes([b[0], b[1]])),
+            PrimKind::Int => json!(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            PrimKind::Float => fbits(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            PrimKind::Long => int(i64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as i128),
+            PrimKind::Double => dbits(u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+        })
+        .collect()
+}
+
+/// The records of the objects asked for with `--object ID`, in the order asked.
+fn objects_json(img: &Image, classes: &[ClassRecord], idx: &ObjectIndex, wanted: &[u32]) -> Result<Vec<J>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: std::collections::HashMap<u32, J> = std::collections::HashMap::new();
+    for r in img.objects()? {
+        let r = r?;
+        if !wanted.contains(&r.id.0) {
+            continue;
+        }
+        let mut o = serde_json::Map::new();
+        o.insert("id".into(), json!(r.id.0));
+        o.insert("identity_hash".into(), json!(r.identity_hash));
+        match &r.body {
+            ObjectBody::Instance { class, values } => {
+                o.insert("kind".into(), json!("instance"));
+                o.insert("class".into(), json!(classes[*class as usize].name));
+                let fields = instance_fields(classes, *class);
+                o.insert("fields".into(), J::from(named_values(fields.into_iter(), values, idx)));
+            }
+            ObjectBody::PrimArray { class, elem, data } => {
+                o.insert("kind".into(), json!("prim_array"));
+                o.insert("class".into(), json!(classes[*class as usize].name));
+                o.insert("elements".into(), J::from(prim_elements(*elem, data)));
+            }
+            ObjectBody::RefArray { class, elements } => {
+                o.insert("kind".into(), json!("ref_array"));
+                o.insert("class".into(), json!(classes[*class as usize].name));
+                o.insert("elements".into(), J::from(elements.iter().map(|e| obj(*e, idx)).collect::<Vec<_>>()));
+            }
+            ObjectBody::String { interned, utf16, .. } => {
+                o.insert("kind".into(), json!("string"));
+                o.insert("class".into(), json!("java/lang/String"));
+                o.insert("interned".into(), json!(interned));
+                o.insert("utf16".into(), json!(utf16));
+                o.insert("string".into(), json!(r.body.string_value()));
+            }
+            ObjectBody::Symbolic(s) => {
+                o.insert("kind".into(), json!("symbolic"));
+                o.insert("symref".into(), json!(s));
+                o.insert("symbolic".into(), obj(r.id, idx)["symbolic"].clone());
+            }
+        }
+        found.insert(r.id.0, J::Object(o));
+    }
+    wanted
+        .iter()
+        .map(|id| found.remove(id).or_else(|| None).ok_or_else(|| anyhow::anyhow!("--object {id}: no such object (ids are 1..={})", idx.objects.len())))
+        .collect()
 }
