@@ -31,8 +31,9 @@ pub struct RestoreArgs<'a> {
 }
 
 pub fn run(args: &RestoreArgs) -> Result<ExitCode> {
-    let image = Image::open(args.image)?;
-    let launch = image.launch()?.clone();
+    // The reader's messages already name their cause: no source chain appended.
+    let image = Image::open(args.image).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let launch = image.launch().map_err(|e| anyhow::anyhow!("{e}"))?.clone();
     drop(image);
 
     let java = match args.java {
