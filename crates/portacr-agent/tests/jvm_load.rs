@@ -178,10 +178,9 @@ fn check_bad_options(java: &Path) {
             "portacr: error: invalid checkpointTo pattern '/tmp/img_%02a': placeholder '%02a' at offset 9 takes no width (only %f %T %B %R %p %c %g do)",
         ),
         (
-            "checkpointTo=/tmp/a,restoreFrom=/tmp/b",
-            "portacr: error: agent options checkpointTo and restoreFrom exclude each other (a restored JVM checkpoints to the pattern recorded in its image)",
+            "checkpointTo=/tmp/a,restoreFrom=/nonexistent-portacr-dir/img",
+            "portacr: error: cannot restore /nonexistent-portacr-dir/img: no such directory",
         ),
-        ("restoreFrom=/tmp/img", "portacr: error: restore is not implemented yet"),
         (
             "logFile=/nonexistent-portacr-dir/agent.log",
             "portacr: error: cannot open log file /nonexistent-portacr-dir/agent.log: No such file or directory (os error 2)",

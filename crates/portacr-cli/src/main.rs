@@ -75,7 +75,9 @@ Examples:
 }
 
 fn open(path: &Path) -> Result<Image> {
-    Ok(Image::open(path)?)
+    // The image error's message already includes its source (an OS error);
+    // as an anyhow source it would be printed twice by `{:#}`.
+    Image::open(path).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
