@@ -36,18 +36,33 @@ public class HeapBench {
         System.out.println("objects_built=" + countObjects());
 
         HotSpotDiagnosticMXBean diag = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         new File(dumpFile).delete();
+        // Process CPU time next to wall time: on a machine shared with other work the wall
+        // times vary by 2x between runs, the CPU each operation burns much less.
+        long p0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         diag.dumpHeap(dumpFile, true);
         long t1 = System.nanoTime();
+        long p1 = os.getProcessCpuTime();
         System.out.println("heapdump_ns=" + (t1 - t0));
+        System.out.println("heapdump_cpu_ns=" + (p1 - p0));
         System.out.println("heapdump_bytes=" + new File(dumpFile).length());
         new File(dumpFile).delete();
 
-        long c0 = System.nanoTime();
-        jdk.crac.Core.checkpointRestore();
-        long c1 = System.nanoTime();
-        System.out.println("checkpoint_ns=" + (c1 - c0));
+        // -Dheapbench.checkpoints=N: more checkpoints of the same heap (the later ones run
+        // warm code, and every object then has an identity hash); the last one is reported.
+        int checkpoints = Integer.getInteger("heapbench.checkpoints", 1);
+        for (int n = 1; n <= checkpoints; n++) {
+            long q0 = os.getProcessCpuTime();
+            long c0 = System.nanoTime();
+            jdk.crac.Core.checkpointRestore();
+            long c1 = System.nanoTime();
+            long q1 = os.getProcessCpuTime();
+            System.out.println("checkpoint_ns=" + (c1 - c0));
+            System.out.println("checkpoint_cpu_ns=" + (q1 - q0));
+        }
         // keep everything alive until after the checkpoint
         System.out.println("check=" + items.size() + "/" + series.size() + "/" + lists.size() + "/" + blobs.size() + "/" + texts.size());
     }

@@ -33,6 +33,8 @@ final class ClassInfo {
 
     /** Index in the CLASSES section, or -1 until the class is needed by a record. */
     int index = -1;
+    /** Position in {@link ClassTable#bySlot}, given when the class is first seen; kept per object id by the walk. */
+    int slot;
     /** Object id of a custom defining loader (LoaderRef::Object), 0 otherwise. */
     int loaderObject;
 
@@ -46,6 +48,8 @@ final class ClassInfo {
     long[] layoutOffsets;
     String[] layoutNames;
     String[] layoutOwners; // simple names of the declaring classes, for reference paths
+    /** Offsets of the followed reference fields (K_REF), in layout order: what the walk prepares. */
+    long[] refOffsets;
 
     // Arrays.
     int elementSize;

@@ -47,6 +47,9 @@ final class ClassTable {
     private final LoaderObjects loaders;
     private Class<?> lastClass;
     private ClassInfo lastInfo;
+    /** Every ClassInfo made, by {@link ClassInfo#slot}. */
+    private ClassInfo[] bySlot = new ClassInfo[64];
+    private int slots;
 
     ClassTable(LoaderObjects loaders) {
         this.loaders = loaders;
@@ -90,10 +93,18 @@ final class ClassTable {
         if (ci == null) {
             ci = new ClassInfo(c, handlingOf(c), Uncarriable.checkFor(c));
             byClass.put(c, ci);
+            if (slots == bySlot.length) bySlot = java.util.Arrays.copyOf(bySlot, slots * 2);
+            ci.slot = slots;
+            bySlot[slots++] = ci;
         }
         lastClass = c;
         lastInfo = ci;
         return ci;
+    }
+
+    /** The ClassInfo of a slot that {@link #info} gave. */
+    ClassInfo bySlot(int slot) {
+        return bySlot[slot];
     }
 
     private static int handlingOf(Class<?> c) {
@@ -140,6 +151,7 @@ final class ClassTable {
             ci.layoutOffsets = new long[0];
             ci.layoutNames = new String[0];
             ci.layoutOwners = new String[0];
+            ci.refOffsets = new long[0];
             if (c.getComponentType().isPrimitive()) {
                 ci.elementSize = primitiveSize(c.getComponentType());
             }
@@ -177,6 +189,11 @@ final class ClassTable {
             ci.layoutOwners[at] = simple;
             at++;
         }
+        int refs = 0;
+        for (byte k : ci.layoutKinds) if (k == ClassInfo.K_REF) refs++;
+        ci.refOffsets = new long[refs];
+        refs = 0;
+        for (int i = 0; i < n; i++) if (ci.layoutKinds[i] == ClassInfo.K_REF) ci.refOffsets[refs++] = ci.layoutOffsets[i];
     }
 
     /**

@@ -48,9 +48,23 @@ final class HeaderHash {
 
     /** True if the mark word says the object already has an identity hash (or cannot say). */
     static boolean wasHashed(Object o) {
+        return wasHashed(InternalUnsafe.getLong(o, 0));
+    }
+
+    /** {@link #wasHashed(Object)} of an object whose mark word is {@code mark}. */
+    static boolean wasHashed(long mark) {
         if (SHIFT == UNKNOWN) return true;
-        long mark = InternalUnsafe.getLong(o, 0);
         if ((mark & 0b111) != 0b001) return true;
         return ((mark >>> SHIFT) & HASH_MASK) != 0;
+    }
+
+    /**
+     * The identity hash held in an unlocked mark word, or 0 when there is none or it cannot
+     * be read there (HotSpot never assigns 0 as an identity hash). Equal to
+     * {@code System.identityHashCode} whenever it is not 0, without the call.
+     */
+    static int hashInMark(long mark) {
+        if (SHIFT == UNKNOWN || (mark & 0b111) != 0b001) return 0;
+        return (int) ((mark >>> SHIFT) & HASH_MASK);
     }
 }

@@ -77,13 +77,33 @@ final class IdentityTable {
         }
     }
 
+    /**
+     * Loads what {@link #findOrSlot} will load first for this hash — the slot, and the id
+     * list's entry if the slot's fingerprint matches — and returns a value depending on
+     * them. Called for a batch of hashes before they are looked up, so that the cache
+     * misses of the batch overlap instead of coming one after the other (Java has no
+     * prefetch instruction; a load whose result is used is one).
+     */
+    int touch(int hash) {
+        int slot = slots[spread(hash) & mask];
+        if (slot != 0 && (slot & ~ID_MASK) == fingerprint(hash)) {
+            return objects[slot & ID_MASK] == null ? 1 : 2;
+        }
+        return slot;
+    }
+
     /** Adds an absent object at the slot {@link #findOrSlot} returned (no insertion in between). */
     int addAt(Object o, int slotCode) {
+        return addAt(o, slotCode, System.identityHashCode(o));
+    }
+
+    /** {@link #addAt(Object, int)} when the caller has the object's identity hash. */
+    int addAt(Object o, int slotCode, int hash) {
         if (count == MAX_OBJECTS) throw new TooManyObjectsException();
         int id = ++count;
         if (id >= objects.length) objects = Arrays.copyOf(objects, objects.length * 2);
         objects[id] = o;
-        slots[-slotCode - 1] = id | fingerprint(System.identityHashCode(o));
+        slots[-slotCode - 1] = id | fingerprint(hash);
         if (count * 2 > slots.length) grow();
         return id;
     }

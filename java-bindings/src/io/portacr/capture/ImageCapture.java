@@ -86,6 +86,8 @@ public final class ImageCapture {
 
     private static String capture(List<?> resources) throws Throwable {
         long t0 = System.nanoTime();
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = cpu.getCurrentThreadCpuTime();
         InternalUnsafe.requireAvailable();
         String others = Native.otherThreadsError();
         if (others != null) throw new CaptureFailedException(oneLine(others));
@@ -106,6 +108,7 @@ public final class ImageCapture {
         JdkStaticValues jdkStatics = new JdkStaticValues(loaded);
         InternedStrings interned = new InternedStrings(jdkStatics.enumNames);
         long t1 = System.nanoTime();
+        long c1 = cpu.getCurrentThreadCpuTime();
 
         SectionWriter out = new SectionWriter();
         HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, expectedObjects());
@@ -146,6 +149,7 @@ public final class ImageCapture {
         long objectBytes = out.size();
         out.end();
         long t2 = System.nanoTime();
+        long c2 = cpu.getCurrentThreadCpuTime();
 
         out.begin(STATICS);
         out.u32(statics.size());
@@ -206,6 +210,7 @@ public final class ImageCapture {
 
         String dir = Native.commit();
         long t3 = System.nanoTime();
+        long c3 = cpu.getCurrentThreadCpuTime();
         lastStatistics = "objects=" + walker.objectCount() + " objectBytes=" + objectBytes
             + " classes=" + walker.classes.size() + " symrefs=" + walker.symrefs.size()
             + " strings=" + walker.strings + " (exact intern checks " + interned.exactChecks + ", "
@@ -213,7 +218,9 @@ public final class ImageCapture {
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " walkMs=" + (t2 - t1) / 1_000_000
-            + " totalMs=" + (t3 - t0) / 1_000_000;
+            + " totalMs=" + (t3 - t0) / 1_000_000
+            + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000
+            + " totalMs=" + (c3 - c0) / 1_000_000 + ")";
         Native.log(3, "portacr capture: " + lastStatistics);
         return dir;
     }
