@@ -340,6 +340,14 @@ extern "system" fn restore_finished(mut env: JNIEnv, _: JClass) {
     })
 }
 
+extern "system" fn restore_thread(mut env: JNIEnv, _: JClass) -> jobject {
+    guard(&mut env, std::ptr::null_mut(), |_, env| crate::restore::resume_natives::restore_thread(env))
+}
+
+extern "system" fn restore_resumed(mut env: JNIEnv, _: JClass, rewritten: jni::objects::JObjectArray) {
+    guard(&mut env, (), |agent, env| crate::restore::resume_natives::restore_resumed(agent, env, &rewritten))
+}
+
 /// Every native of `io.portacr.Native` with its JNI descriptor. A method
 /// missing here, or declared differently in Java, fails registration.
 fn native_methods() -> Vec<NativeMethod> {
@@ -422,6 +430,8 @@ fn native_methods() -> Vec<NativeMethod> {
             restore_class_problems as *mut c_void,
         ),
         m("restoreFinished", "()V", restore_finished as *mut c_void),
+        m("restoreThread", "()[Ljava/lang/Object;", restore_thread as *mut c_void),
+        m("restoreResumed", "([Ljava/lang/Class;)V", restore_resumed as *mut c_void),
     ]
 }
 

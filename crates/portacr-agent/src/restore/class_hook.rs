@@ -4,10 +4,18 @@
 //! target sets its statics from the image instead of running the
 //! program's initializer a second time.
 //!
+//! A class with frames in the image's thread also gets resume prologues
+//! (`portacr_classfile::rewrite::add_resume_prologues`, points and values
+//! from `resume_plan.rs`), on top of the `<clinit>` replacement when both
+//! apply. Frame types come from the original bytes (the class file the
+//! checkpoint typed the frames from: the digests are compared). Once the top
+//! frame has resumed, the classes are retransformed and this hook is asked
+//! again; it then adds nothing, so they get their original code back.
+//!
 //! The digest the restore compares with the image is computed on the
 //! original bytes: the caller records them before asking here.
 
-use portacr_classfile::rewrite::{replace_clinit, ResumeHooks};
+use portacr_classfile::rewrite::{add_resume_prologues, replace_clinit, ResumeHooks};
 
 use super::RestoreState;
 use crate::jvmti::{sys, Jvmti, JvmtiError};
@@ -18,6 +26,34 @@ use crate::{log_debug, log_error};
 /// Java side refuses the restore before initializing anything, because its
 /// original `<clinit>` would run the program's code again.
 pub fn rewrite_for_restore(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    let clinit = replace_clinit_of(state, name, bytes);
+    let Some(targets) = state.resume.as_ref().filter(|t| t.wants(name)) else {
+        return clinit;
+    };
+    let points = match targets.points_for(&state.image, name, bytes) {
+        Ok(points) => points,
+        Err(e) => {
+            log_error!("restore: cannot resume frames of {name}: {e}");
+            state.class_problem(format!("cannot resume a frame: {e}"));
+            return clinit;
+        }
+    };
+    let base = clinit.as_deref().unwrap_or(bytes);
+    match add_resume_prologues(base, &points, &ResumeHooks::default()) {
+        Ok(rewritten) => {
+            log_debug!("restore: {} resume point(s) added to {name}", points.len());
+            Some(rewritten)
+        }
+        Err(e) => {
+            log_error!("restore: cannot add resume prologues to {name}: {e}");
+            state.class_problem(format!("{}: resume prologue cannot be added ({e})", name.replace('/', ".")));
+            clinit
+        }
+    }
+}
+
+/// The class with its `<clinit>` replaced, or `None` when it keeps it.
+fn replace_clinit_of(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
     if !state.replaces_clinit_of(name) {
         return None;
     }

@@ -12,11 +12,14 @@
 //!
 //! - `compat.rs`: the compatibility gate (every mismatch at once).
 //! - `objects_scan.rs`: the object count and heap estimate of OBJECTS.
-//! - `class_hook.rs`: `<clinit>` replacement in ClassFileLoadHook.
+//! - `class_hook.rs`: `<clinit>` replacement and resume prologues in ClassFileLoadHook.
+//! - `resume_plan.rs`: the frames to resume and the values each one takes.
 
 pub mod class_hook;
 pub mod compat;
 pub mod objects_scan;
+pub mod resume_natives;
+pub mod resume_plan;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -54,6 +57,9 @@ pub struct RestoreState {
     class_problems: Mutex<Vec<String>>,
     /// When `Agent_OnLoad` started reading the image.
     pub started: Instant,
+    /// The captured thread to resume; `None` when it cannot be (the reasons
+    /// are in `load_mismatches`).
+    pub resume: Option<resume_plan::ResumeTargets>,
 }
 
 static RESTORE: OnceLock<RestoreState> = OnceLock::new();
@@ -150,6 +156,13 @@ pub fn open(dir: &Path, target: &TargetVm) -> Result<&'static RestoreState, Rest
 
     let mut mismatches = compat::check_platform(platform, target);
     mismatches.extend(compat::check_classes(classes));
+    let resume = match resume_plan::ResumeTargets::plan(&image, classes) {
+        Ok(targets) => Some(targets),
+        Err(problems) => {
+            mismatches.extend(problems);
+            None
+        }
+    };
     let initialized_app_classes = classes
         .iter()
         .filter(|c| {
@@ -169,6 +182,7 @@ pub fn open(dir: &Path, target: &TargetVm) -> Result<&'static RestoreState, Rest
         classes_open: AtomicBool::new(true),
         class_problems: Mutex::new(Vec::new()),
         started,
+        resume,
         image,
     };
     RESTORE.set(state).map_err(|_| RestoreError::Twice)?;

@@ -57,6 +57,13 @@ public final class Checkpoints {
      * @throws RestoreException an {@code afterRestore} failed
      */
     public static void checkpointRestore(GlobalContext global) throws CheckpointException, RestoreException {
+        // In a restored JVM the top frame's resume prologue re-makes this call: it is the
+        // return from the original checkpoint, not a new request (spec/restore.md §7).
+        List<Resource> resumed = io.portacr.restore.ThreadResume.topFrameResumed();
+        if (resumed != null) {
+            restored(resumed);
+            return;
+        }
         // Monitor, not a java.util.concurrent lock: it is re-entrant, which is
         // how a recursive call from a notification is told apart from a second
         // thread (that one simply waits here), and it cannot be left locked.

@@ -242,4 +242,19 @@ public final class Native {
      * program's own and keep their {@code <clinit>}.
      */
     public static native void restoreFinished();
+
+    /**
+     * The captured thread as the restore resumes it (spec/restore.md §7), frames bottom first:
+     * {@code { String name, int[] {priority, daemon 0/1}, String[] classNames (binary names),
+     * String[] methodNames, String[] descriptors, int[] tokens, int[] points,
+     * long[][] primitives, int[][] referenceIds, int[] resourceIds }}, values in the order
+     * each frame's resume prologue takes them. Throws if a frame's class got no prologue.
+     */
+    public static native Object[] restoreThread();
+
+    /**
+     * The top frame has resumed: classes loaded from now on get no prologue, and
+     * {@code rewritten} are retransformed back to their original code (JVMTI RetransformClasses).
+     */
+    public static native void restoreResumed(Class<?>[] rewritten);
 }

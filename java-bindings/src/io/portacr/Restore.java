@@ -2,6 +2,7 @@ package io.portacr;
 
 import io.portacr.restore.HeapRestore;
 import io.portacr.restore.RestoreFailedException;
+import io.portacr.restore.ThreadResume;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -11,16 +12,18 @@ import java.lang.reflect.Modifier;
  * The main class of a restoring JVM ({@code java -agentpath:libportacr.so=restoreFrom=IMG
  * -cp ... io.portacr.Restore}; {@code portacr restore IMG} starts it). The agent checked the
  * image before this runs; here the classes, heap and statics are rebuilt
- * ({@link HeapRestore}), then the program continues.
+ * ({@link HeapRestore}), then the captured thread is resumed on this, the JVM's main thread
+ * ({@link ThreadResume}): the program continues right after its {@code checkpointRestore()}.
+ * When its outermost method returns, this main returns (the JVM waits for non-daemon threads
+ * and exits 0); what it throws is thrown from here (stack trace, exit status 1);
+ * {@code System.exit(n)} exits with n.
  *
- * <p>Resuming the captured thread is the next part of the restore and does not exist yet.
- * Until then, the test hook {@code -Dportacr.restore.thenCall=Class#method} calls a public
- * static no-argument method of the restored program after the rebuild and exits with its
- * status (its int result, or 0; 1 if it throws). Without it the restore stops with an
- * error saying so.
+ * <p>The test hook {@code -Dportacr.restore.thenCall=Class#method} calls a public static
+ * no-argument method of the restored program after the rebuild instead of resuming the thread,
+ * and exits with its status (its int result, or 0; 1 if it throws).
  *
- * <p>Every failure is one line on stderr, {@code portacr: error: ...}, and exit status 1;
- * no program code has run by then.
+ * <p>Every failure of the restore itself is one line on stderr, {@code portacr: error: ...},
+ * and exit status 1.
  */
 public final class Restore {
     private Restore() {}
@@ -28,7 +31,7 @@ public final class Restore {
     /** The test hook's system property. */
     public static final String THEN_CALL = "portacr.restore.thenCall";
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Throwable {
         String dir;
         try {
             dir = Native.restoreFrom();
@@ -55,12 +58,16 @@ public final class Restore {
             fail("restore failed: " + e);
             return;
         }
-        if (thenCall == null) {
-            fail("heap of " + dir + " restored (" + report.objectCount + " objects), but resuming its thread is not implemented yet"
-                + " (test hook: -D" + THEN_CALL + "=Class#method)");
+        if (thenCall != null) {
+            System.exit(callHook(thenCall));
             return;
         }
-        System.exit(callHook(thenCall));
+        try {
+            ThreadResume.run();
+        } catch (ThreadResume.ResumeFailedException e) {
+            if (e.getCause() != null && Boolean.getBoolean("portacr.restore.debug")) e.getCause().printStackTrace();
+            fail(e.getMessage());
+        }
     }
 
     private static int callHook(String target) {

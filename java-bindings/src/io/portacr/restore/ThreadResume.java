@@ -1,0 +1,196 @@
+package io.portacr.restore;
+
+import io.portacr.Native;
+
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+
+import jdk.crac.Resource;
+
+/**
+ * The thread re-entry (spec/restore.md §7): after {@link HeapRestore} the captured thread's
+ * frames are installed with {@link Resume#begin}, and the bottom frame's method is called on
+ * this, the JVM's main thread. Each resume prologue re-makes the pending call of its frame, up
+ * to the top frame, whose pending call is {@code jdk.crac.Core.checkpointRestore()}: that call
+ * reaches {@link #topFrameResumed()} through {@code io.portacr.Checkpoints}, which ends the
+ * resumption, gives the rewritten classes their original code back and notifies the image's
+ * resources; then the program simply continues.
+ */
+public final class ThreadResume {
+    private ThreadResume() {}
+
+    /** The thread whose top frame has not yet re-made its call to checkpointRestore(); else null. */
+    private static volatile Thread resuming;
+    /** The image's resources, registration order; handed over once. */
+    private static List<Resource> resources;
+    /** The classes that carry prologues, retransformed back once the top frame resumed. */
+    private static Class<?>[] rewritten;
+
+    /** Why the resumption could not start or did not reach the top frame. */
+    public static final class ResumeFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ResumeFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Resumes the captured thread on the calling thread and runs the program to its end.
+     * Returns when the bottom frame's method returns; what it throws is thrown from here, as
+     * it would have been from the original {@code main}.
+     *
+     * @throws ResumeFailedException the frames could not be installed, or the program did not
+     *         reach the top frame (a bug of the restore, not of the program)
+     */
+    public static void run() throws Throwable {
+        Method bottom;
+        Object receiver;
+        Object[] arguments;
+        Thread self = Thread.currentThread();
+        try {
+            Object[] plan = Native.restoreThread();
+            Object[] objects = HeapRestore.objects();
+            String name = (String) plan[0];
+            int[] facts = (int[]) plan[1];
+            String[] classNames = (String[]) plan[2];
+            String[] methodNames = (String[]) plan[3];
+            String[] descriptors = (String[]) plan[4];
+            int[] tokens = (int[]) plan[5];
+            int[] points = (int[]) plan[6];
+            long[][] primitives = (long[][]) plan[7];
+            int[][] referenceIds = (int[][]) plan[8];
+            int[] resourceIds = (int[]) plan[9];
+
+            ClassLoader app = ClassLoader.getSystemClassLoader();
+            Resume.Frame[] frames = new Resume.Frame[tokens.length];
+            List<Class<?>> classes = new ArrayList<>();
+            for (int i = 0; i < frames.length; i++) {
+                Object[] refs = new Object[referenceIds[i].length];
+                for (int k = 0; k < refs.length; k++) refs[k] = object(objects, referenceIds[i][k]);
+                frames[i] = new Resume.Frame(tokens[i], points[i], primitives[i], refs);
+                Class<?> c = Class.forName(classNames[i], false, app);
+                if (!classes.contains(c)) classes.add(c);
+            }
+            List<Resource> list = new ArrayList<>(resourceIds.length);
+            for (int id : resourceIds) {
+                Object r = object(objects, id);
+                if (!(r instanceof Resource)) {
+                    throw new ResumeFailedException("resource " + id + " of the image is not a jdk.crac.Resource: " + r, null);
+                }
+                list.add((Resource) r);
+            }
+            Class<?> bottomClass = classes.get(0);
+            bottom = findMethod(Class.forName(classNames[0], false, app), methodNames[0], descriptors[0]);
+            bottom.setAccessible(true);
+            if (Modifier.isStatic(bottom.getModifiers())) {
+                receiver = null;
+            } else if (frames.length > 0 && referenceIds[0].length > 0) {
+                // Local 0 (this) is the first value the bottom frame's prologue takes.
+                receiver = object(objects, referenceIds[0][0]);
+            } else {
+                throw new ResumeFailedException("the bottom frame " + bottomClass.getName() + "." + methodNames[0]
+                    + " is an instance method without a saved receiver", null);
+            }
+            // Placeholders: the bottom frame's prologue stores every saved local itself.
+            Class<?>[] parameters = bottom.getParameterTypes();
+            arguments = new Object[parameters.length];
+            for (int i = 0; i < parameters.length; i++) arguments[i] = placeholder(parameters[i]);
+
+            self.setName(name);
+            self.setPriority(Math.max(Thread.MIN_PRIORITY, Math.min(Thread.MAX_PRIORITY, facts[0])));
+            if (facts[1] != 0) {
+                Log.warn("the captured thread was a daemon thread; it is resumed on the main thread, which is not");
+            }
+            resources = list;
+            rewritten = classes.toArray(new Class<?>[0]);
+            Log.info("resuming " + frames.length + " frame(s) of thread \"" + name + "\" from "
+                + bottomClass.getName() + "." + methodNames[0]);
+            resuming = self;
+            Resume.begin(frames);
+        } catch (ResumeFailedException e) {
+            throw e;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new ResumeFailedException("cannot resume the image's thread: " + e, e);
+        }
+        try {
+            bottom.invoke(receiver, arguments);
+        } catch (InvocationTargetException e) {
+            Throwable thrown = e.getCause();
+            if (resuming == self) {
+                resuming = null;
+                String left = Resume.finish();
+                throw new ResumeFailedException("the program's thread failed before it was resumed: " + thrown
+                    + (left == null ? "" : " (" + left + ")"), thrown);
+            }
+            throw thrown;
+        } catch (IllegalAccessException e) {
+            throw new ResumeFailedException("cannot call " + bottom + ": " + e, e);
+        }
+        if (resuming == self) {
+            resuming = null;
+            String left = Resume.finish();
+            throw new ResumeFailedException("the program's thread returned without reaching its checkpoint"
+                + (left == null ? "" : " (" + left + ")"), null);
+        }
+    }
+
+    /**
+     * Called first by {@code checkpointRestore()}: when this call is the top frame's resumed
+     * call, ends the resumption (every frame resumed, every value taken), has the rewritten
+     * classes retransformed back to their original code and returns the image's resources to
+     * notify; otherwise (a real checkpoint request) returns null.
+     *
+     * @throws IllegalStateException the resumption left frames or values unused (a restore bug)
+     */
+    public static List<Resource> topFrameResumed() {
+        if (resuming != Thread.currentThread()) {
+            return null;
+        }
+        resuming = null;
+        String left = Resume.finish();
+        if (left != null) {
+            throw new IllegalStateException("portacr: the thread was resumed incompletely: " + left);
+        }
+        Native.restoreResumed(rewritten);
+        rewritten = null;
+        List<Resource> list = resources;
+        resources = null;
+        return list;
+    }
+
+    private static Object object(Object[] objects, int id) throws ResumeFailedException {
+        if (id == 0) return null;
+        if (objects == null || id < 0 || id >= objects.length) {
+            throw new ResumeFailedException("object id " + id + " of a frame is out of range", null);
+        }
+        return objects[id];
+    }
+
+    private static Method findMethod(Class<?> c, String name, String descriptor) throws ResumeFailedException {
+        for (Method m : c.getDeclaredMethods()) {
+            if (m.getName().equals(name)
+                && MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString().equals(descriptor)) {
+                return m;
+            }
+        }
+        throw new ResumeFailedException("the bottom frame's method " + c.getName() + "." + name + descriptor
+            + " is not a method that can be called (constructors and initializers cannot be the bottom frame)", null);
+    }
+
+    private static Object placeholder(Class<?> type) {
+        if (!type.isPrimitive()) return null;
+        if (type == boolean.class) return false;
+        if (type == char.class) return (char) 0;
+        if (type == byte.class) return (byte) 0;
+        if (type == short.class) return (short) 0;
+        if (type == int.class) return 0;
+        if (type == long.class) return 0L;
+        if (type == float.class) return 0f;
+        return 0d;
+    }
+}

@@ -1,0 +1,82 @@
+//! Restore, second half (spec/restore.md §7): the captured thread is resumed, so the
+//! program continues right after its `checkpointRestore()`. For each scenario app, what
+//! the restored program prints must equal, line for line, what an uninterrupted
+//! `keepRunning=true` run prints after its checkpoint (the lines the checkpointing run
+//! printed before it halted are cut off the front), and the restored JVM must exit as the
+//! program would.
+
+use std::path::{Path, PathBuf};
+
+use portacr_e2e::{checkpoint_app, portacr, Jdk, Jvm, RunResult};
+
+/// One app checkpointed on one JDK: its image and the output expected after a restore.
+struct Scenario {
+    image: PathBuf,
+    expected: Vec<String>,
+    /// The exit status of the uninterrupted run.
+    status: i32,
+}
+
+fn jvm(jdk: Jdk, vm_options: &[&str]) -> Jvm {
+    Jvm::new(jdk).vm_options(vm_options.iter().copied())
+}
+
+/// Checkpoints `app` on `jdk` (the process ends at the checkpoint) and runs it once more
+/// with `keepRunning=true` to learn what it prints after the checkpoint.
+fn scenario(app: &str, jdk: Jdk, vm_options: &[&str], status: i32) -> Scenario {
+    let name = format!("threads-{app}-jdk{}", jdk.feature());
+    let cp = checkpoint_app(jvm(jdk, vm_options), app, &name, "");
+    cp.run.assert_exit(0);
+    let image = cp.image();
+    let whole = checkpoint_app(jvm(jdk, vm_options), app, &format!("{name}-keep"), ",keepRunning=true");
+    whole.run.assert_exit(status);
+    let before: Vec<&str> = cp.run.stdout.lines().collect();
+    let all: Vec<&str> = whole.run.stdout.lines().collect();
+    assert!(
+        all.len() > before.len() && all[..before.len()] == before[..],
+        "the keepRunning run must print what the checkpointing run printed, then more\n{}\n{}",
+        cp.run.report(),
+        whole.run.report()
+    );
+    let expected = all[before.len()..].iter().map(|s| s.to_string()).collect();
+    Scenario { image, expected, status }
+}
+
+fn restore(image: &Path, jdk: Jdk, options: &[&str]) -> RunResult {
+    let java = jdk.java().display().to_string();
+    let image = image.display().to_string();
+    let mut args = vec!["restore", &image, "--java", &java, "--"];
+    args.extend_from_slice(options);
+    portacr(&args)
+}
+
+#[track_caller]
+fn assert_resumes(s: &Scenario, jdk: Jdk, options: &[&str]) -> RunResult {
+    let run = restore(&s.image, jdk, options);
+    run.assert_exit(s.status);
+    let restored: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        restored, s.expected,
+        "restored output differs from the uninterrupted run on JDK {} {options:?}\n{}",
+        jdk.feature(),
+        run.report()
+    );
+    assert!(!run.stderr.contains("portacr: error"), "{}", run.report());
+    run
+}
+
+#[test]
+fn demo_17_to_17_21_25() {
+    let s = scenario("demo", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V21, &[]);
+    assert_resumes(&s, Jdk::V25, &[]);
+}
+
+#[test]
+fn recursion_17_to_17_21_25() {
+    let s = scenario("recursion", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V21, &[]);
+    assert_resumes(&s, Jdk::V25, &[]);
+}
