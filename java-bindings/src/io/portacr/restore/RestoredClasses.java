@@ -101,12 +101,17 @@ final class RestoredClasses {
 
     /**
      * Loads every class (not initialized) and checks the application classes' digests.
-     * Custom loaders and hidden classes were refused by the agent at load.
+     * Custom loaders were refused by the agent at load. Hidden classes (lambdas) have no name
+     * to load by: they are left out, and {@link #require} fails naming one if the heap needs it.
      */
     void load() throws RestoreFailedException {
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String name = javaName(names[i]);
+            if ((flags[i] & FLAG_HIDDEN) != 0) {
+                missingReason[i] = "a hidden class (lambda or method handle), which cannot be restored yet";
+                continue;
+            }
             Class<?> c;
             try {
                 c = Class.forName(name, false, loaderOf(loaders[i]));

@@ -68,6 +68,13 @@ final class StaticsRestore {
     }
 
     private void set(int ci) throws RestoreFailedException {
+        // An entry without values (a lambda class has one) needs no class: a hidden class
+        // the rebuild leaves out is only refused when something needs it.
+        boolean hasStatics = false;
+        for (int f = 0; f < classes.fieldNames[ci].length; f++) {
+            if ((classes.fieldFlags[ci][f] & Modifier.STATIC) != 0) hasStatics = true;
+        }
+        if (!hasStatics) return;
         Class<?> c = classes.require(ci, "STATICS");
         long pos = entryAt[ci];
         for (int f = 0; f < classes.fieldNames[ci].length; f++) {
