@@ -23,8 +23,9 @@ fn jvm(jdk: Jdk, vm_options: &[&str]) -> Jvm {
 
 /// Checkpoints `app` on `jdk` (the process ends at the checkpoint) and runs it once more
 /// with `keepRunning=true` to learn what it prints after the checkpoint.
-fn scenario(app: &str, jdk: Jdk, vm_options: &[&str], status: i32) -> Scenario {
-    let name = format!("threads-{app}-jdk{}", jdk.feature());
+/// `tag` keeps the image directories of tests running in parallel apart.
+fn scenario(tag: &str, app: &str, jdk: Jdk, vm_options: &[&str], status: i32) -> Scenario {
+    let name = format!("threads-{tag}-{app}-jdk{}", jdk.feature());
     let cp = checkpoint_app(jvm(jdk, vm_options), app, &name, "");
     cp.run.assert_exit(0);
     let image = cp.image();
@@ -67,7 +68,7 @@ fn assert_resumes(s: &Scenario, jdk: Jdk, options: &[&str]) -> RunResult {
 
 #[test]
 fn demo_17_to_17_21_25() {
-    let s = scenario("demo", Jdk::V17, &[], 0);
+    let s = scenario("demo_17_to_17_21_25", "demo", Jdk::V17, &[], 0);
     assert_resumes(&s, Jdk::V17, &[]);
     assert_resumes(&s, Jdk::V21, &[]);
     assert_resumes(&s, Jdk::V25, &[]);
@@ -75,8 +76,54 @@ fn demo_17_to_17_21_25() {
 
 #[test]
 fn recursion_17_to_17_21_25() {
-    let s = scenario("recursion", Jdk::V17, &[], 0);
+    let s = scenario("recursion_17_to_17_21_25", "recursion", Jdk::V17, &[], 0);
     assert_resumes(&s, Jdk::V17, &[]);
     assert_resumes(&s, Jdk::V21, &[]);
     assert_resumes(&s, Jdk::V25, &[]);
+}
+
+const OSR_OPTIONS: [&str; 2] = ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,osrloop.Main::mark"];
+
+/// The loop's frame was OSR-compiled at the checkpoint; it resumes interpreted and
+/// finishes with the same accumulator. Also every rewritten class verifies.
+#[test]
+fn osrloop_17_to_17_verify_all_and_serial() {
+    let s = scenario("osrloop_17_to_17_verify_all_and_serial", "osrloop", Jdk::V17, &OSR_OPTIONS, 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V17, &["-Xverify:all"]);
+    assert_resumes(&s, Jdk::V21, &["-XX:+UseSerialGC"]);
+}
+
+#[test]
+fn graph_17_to_17_21_25() {
+    let s = scenario("graph_17_to_17_21_25", "graph", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &["-XX:+UseSerialGC"]);
+    assert_resumes(&s, Jdk::V21, &[]);
+    assert_resumes(&s, Jdk::V25, &["-Xverify:all"]);
+}
+
+/// afterRestore runs in registration order (nested context included) in the restored JVM,
+/// then checkpointRestore() returns into the program.
+#[test]
+fn resources_17_to_17_21_25() {
+    let s = scenario("resources_17_to_17_21_25", "resources", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V21, &[]);
+    assert_resumes(&s, Jdk::V25, &[]);
+}
+
+#[test]
+fn jdk25_to_17_and_25() {
+    for app in ["recursion", "demo"] {
+        let s = scenario("jdk25", app, Jdk::V25, &[], 0);
+        assert_resumes(&s, Jdk::V17, &[]);
+        assert_resumes(&s, Jdk::V25, &["-Xverify:all"]);
+    }
+}
+
+#[test]
+fn recursion_verify_all_and_serial() {
+    let s = scenario("recursion_verify_all_and_serial", "recursion", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &["-Xverify:all", "-XX:+UseSerialGC"]);
+    assert_resumes(&s, Jdk::V21, &["-Xverify:all"]);
 }
