@@ -56,6 +56,9 @@ final class InternedStrings {
      * Long.MIN_VALUE: no such bound, the conservative hash-and-age rule alone decides.
      */
     private final long archiveFloor;
+    private int[] listedHashes;
+    private int listedHashMask;
+    private boolean listedZeroHash;
     private final Object[] holder = new Object[1];
     private static final long HOLDER_BASE = InternalUnsafe.arrayBaseOffset(Object[].class);
     private static final boolean COMPRESSED_REFS = InternalUnsafe.arrayIndexScale(Object[].class) == 4;
@@ -73,6 +76,7 @@ final class InternedStrings {
         for (Enum<?> e : java.nio.file.StandardOpenOption.values()) samples.add(e.name());
         String dump = stringTableDump();
         tableContents = parse(dump);
+        if (tableContents != null) indexListedHashes();
         boolean shared = false;
         long lowest = Long.MAX_VALUE;
         // JDK 25 lists the shared strings after "# Shared strings:"; 17 and 21 do not.
@@ -114,12 +118,51 @@ final class InternedStrings {
         if (tableContents != null) {
             // Read the cached hash first; the set lookup uses a copy so that s's own hash
             // field stays as the application left it (a later checkpoint reads it again).
-            if (!(sharedTable && mayBeArchived(s) && aboveArchiveFloor(s)) && !tableContents.contains(new String(s))) {
+            if (!(sharedTable && mayBeArchived(s) && aboveArchiveFloor(s))
+                    && (!hashMayBeListed(s) || !tableContents.contains(new String(s)))) {
                 return false;
             }
         }
         exactChecks++;
         return new String(s).intern() == s;
+    }
+
+    /**
+     * Whether some listed string has s's hash code: a cache-resident int set answers for
+     * nearly every application string, where the set of strings itself needed a copy of s,
+     * a lookup and an equals (6.8 % of a 3.6 M-object walk, 733 k strings). The cached hash
+     * is read without touching s; an uncached one is computed on a copy.
+     */
+    private boolean hashMayBeListed(String s) {
+        int h = InternalUnsafe.getInt(s, HASH);
+        if (h == 0 && InternalUnsafe.getByte(s, HASH_IS_ZERO) == 0) h = new String(s).hashCode();
+        if (h == 0) return listedZeroHash;
+        for (int i = mixHash(h) & listedHashMask; ; i = (i + 1) & listedHashMask) {
+            int slot = listedHashes[i];
+            if (slot == h) return true;
+            if (slot == 0) return false;
+        }
+    }
+
+    private static int mixHash(int h) {
+        return (h * 0x9E3779B9) ^ (h >>> 16);
+    }
+
+    /** The hash codes of the listed strings as an open-addressing set (0 = empty slot). */
+    private void indexListedHashes() {
+        int cap = Integer.highestOneBit(Math.max(16, tableContents.size() * 4 - 1)) << 1;
+        listedHashes = new int[cap];
+        listedHashMask = cap - 1;
+        for (String t : tableContents) {
+            int h = t.hashCode();
+            if (h == 0) {
+                listedZeroHash = true;
+                continue;
+            }
+            int i = mixHash(h) & listedHashMask;
+            while (listedHashes[i] != 0 && listedHashes[i] != h) i = (i + 1) & listedHashMask;
+            listedHashes[i] = h;
+        }
     }
 
     private boolean aboveArchiveFloor(String s) {
