@@ -25,7 +25,12 @@ fn jvm(jdk: Jdk, vm_options: &[&str]) -> Jvm {
 /// with `keepRunning=true` to learn what it prints after the checkpoint.
 /// `tag` keeps the image directories of tests running in parallel apart.
 fn scenario(tag: &str, app: &str, jdk: Jdk, vm_options: &[&str], status: i32) -> Scenario {
+    scenario_with_args(tag, app, jdk, vm_options, &[], status)
+}
+
+fn scenario_with_args(tag: &str, app: &str, jdk: Jdk, vm_options: &[&str], args: &[&str], status: i32) -> Scenario {
     let name = format!("threads-{tag}-{app}-jdk{}", jdk.feature());
+    let jvm = |jdk, vm_options| args.iter().fold(jvm(jdk, vm_options), |j, a| j.arg(*a));
     let cp = checkpoint_app(jvm(jdk, vm_options), app, &name, "");
     cp.run.assert_exit(0);
     let image = cp.image();
@@ -126,4 +131,51 @@ fn recursion_verify_all_and_serial() {
     let s = scenario("recursion_verify_all_and_serial", "recursion", Jdk::V17, &[], 0);
     assert_resumes(&s, Jdk::V17, &["-Xverify:all", "-XX:+UseSerialGC"]);
     assert_resumes(&s, Jdk::V21, &["-Xverify:all"]);
+}
+
+/// Monitors held at the checkpoint (synchronized block, static and instance synchronized
+/// methods, a block re-entered) are held again after the restore: `Thread.holdsLock` is
+/// true and a thread started after the restore blocks until main releases both entries.
+#[test]
+fn synchronized_frames_hold_their_monitors() {
+    let s = scenario("synchronized_frames_hold_their_monitors", "synclock", Jdk::V17, &[], 0);
+    assert!(s.expected.iter().any(|l| l == "resumed: OUTER=true Main.class=true this=true INNER=true"), "{:?}", s.expected);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V25, &["-Xverify:all"]);
+}
+
+/// An exception thrown after the restore is caught by a handler of the resumed frame, and
+/// one leaving a resumed frame runs its finally and is caught in the frame below.
+#[test]
+fn handlers_of_resumed_frames_catch() {
+    let s = scenario("handlers_of_resumed_frames_catch", "tryfinally", Jdk::V17, &[], 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    assert_resumes(&s, Jdk::V21, &["-Xverify:all"]);
+}
+
+/// afterRestore of b throws: a, b, c are all notified and checkpointRestore() throws one
+/// RestoreException with b's exception into the program, which catches it.
+#[test]
+fn failing_after_restore_throws_restore_exception() {
+    let s = scenario("failing_after_restore_throws_restore_exception", "restorefail", Jdk::V17, &[], 0);
+    assert!(s.expected.iter().any(|l| l == "caught RestoreException with 1 suppressed"), "{:?}", s.expected);
+    assert_resumes(&s, Jdk::V17, &[]);
+}
+
+/// The restored JVM ends as the program would: status 0 after main returns, 1 with the
+/// stack trace after an uncaught exception, n after System.exit(n).
+#[test]
+fn exit_status_follows_the_program() {
+    let s = scenario_with_args("exit_return", "exits", Jdk::V17, &[], &["return"], 0);
+    assert_resumes(&s, Jdk::V17, &[]);
+    let s = scenario_with_args("exit_throw", "exits", Jdk::V17, &[], &["throw"], 1);
+    let run = assert_resumes(&s, Jdk::V17, &[]);
+    assert!(
+        run.stderr.contains("Exception in thread \"main\" java.lang.IllegalStateException: uncaught after the checkpoint")
+            && run.stderr.contains("at exits.Main.main("),
+        "{}",
+        run.report()
+    );
+    let s = scenario_with_args("exit_exit", "exits", Jdk::V17, &[], &["exit"], 3);
+    assert_resumes(&s, Jdk::V17, &[]);
 }

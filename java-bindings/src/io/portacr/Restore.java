@@ -32,6 +32,27 @@ public final class Restore {
     public static final String THEN_CALL = "portacr.restore.thenCall";
 
     public static void main(String[] args) throws Throwable {
+        // The rebuild runs in its own frame: this frame stays below the program's for its whole
+        // life, and a later checkpoint records it (the next restore skips it), so it holds
+        // nothing but args.
+        rebuild();
+        ThreadResume.Entry entry;
+        try {
+            entry = ThreadResume.prepare();
+        } catch (ThreadResume.ResumeFailedException e) {
+            fail(e.getMessage());
+            return;
+        }
+        try {
+            ThreadResume.run(entry);
+        } catch (ThreadResume.ResumeFailedException e) {
+            if (e.getCause() != null && Boolean.getBoolean("portacr.restore.debug")) e.getCause().printStackTrace();
+            fail(e.getMessage());
+        }
+    }
+
+    /** Rebuilds classes, heap and statics; exits on failure, and after the test hook. */
+    private static void rebuild() {
         String dir;
         try {
             dir = Native.restoreFrom();
@@ -45,9 +66,8 @@ public final class Restore {
         }
         // Read before the image's properties are applied (a -D given here always wins anyway).
         String thenCall = System.getProperty(THEN_CALL);
-        HeapRestore.Report report;
         try {
-            report = HeapRestore.run();
+            HeapRestore.run();
         } catch (RestoreFailedException e) {
             fail(e.getMessage());
             return;
@@ -60,13 +80,6 @@ public final class Restore {
         }
         if (thenCall != null) {
             System.exit(callHook(thenCall));
-            return;
-        }
-        try {
-            ThreadResume.run();
-        } catch (ThreadResume.ResumeFailedException e) {
-            if (e.getCause() != null && Boolean.getBoolean("portacr.restore.debug")) e.getCause().printStackTrace();
-            fail(e.getMessage());
         }
     }
 

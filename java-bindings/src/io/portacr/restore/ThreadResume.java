@@ -39,18 +39,27 @@ public final class ThreadResume {
         }
     }
 
+    /** The call that starts the resumption: the bottom frame's method, receiver, placeholders. */
+    public static final class Entry {
+        final Method bottom;
+        final Object receiver;
+        final Object[] arguments;
+
+        Entry(Method bottom, Object receiver, Object[] arguments) {
+            this.bottom = bottom;
+            this.receiver = receiver;
+            this.arguments = arguments;
+        }
+    }
+
     /**
-     * Resumes the captured thread on the calling thread and runs the program to its end.
-     * Returns when the bottom frame's method returns; what it throws is thrown from here, as
-     * it would have been from the original {@code main}.
+     * Reads the agent's plan of the captured thread, maps its object ids to the rebuilt heap,
+     * installs the frames with {@link Resume#begin} and sets the thread's name and priority.
+     * The caller then calls {@link #run(Entry)} at once.
      *
-     * @throws ResumeFailedException the frames could not be installed, or the program did not
-     *         reach the top frame (a bug of the restore, not of the program)
+     * @throws ResumeFailedException the frames cannot be installed
      */
-    public static void run() throws Throwable {
-        Method bottom;
-        Object receiver;
-        Object[] arguments;
+    public static Entry prepare() throws ResumeFailedException {
         Thread self = Thread.currentThread();
         try {
             Object[] plan = Native.restoreThread();
@@ -84,12 +93,13 @@ public final class ThreadResume {
                 }
                 list.add((Resource) r);
             }
-            Class<?> bottomClass = classes.get(0);
-            bottom = findMethod(Class.forName(classNames[0], false, app), methodNames[0], descriptors[0]);
+            Class<?> bottomClass = Class.forName(classNames[0], false, app);
+            Method bottom = findMethod(bottomClass, methodNames[0], descriptors[0]);
             bottom.setAccessible(true);
+            Object receiver;
             if (Modifier.isStatic(bottom.getModifiers())) {
                 receiver = null;
-            } else if (frames.length > 0 && referenceIds[0].length > 0) {
+            } else if (referenceIds[0].length > 0) {
                 // Local 0 (this) is the first value the bottom frame's prologue takes.
                 receiver = object(objects, referenceIds[0][0]);
             } else {
@@ -98,7 +108,7 @@ public final class ThreadResume {
             }
             // Placeholders: the bottom frame's prologue stores every saved local itself.
             Class<?>[] parameters = bottom.getParameterTypes();
-            arguments = new Object[parameters.length];
+            Object[] arguments = new Object[parameters.length];
             for (int i = 0; i < parameters.length; i++) arguments[i] = placeholder(parameters[i]);
 
             self.setName(name);
@@ -112,13 +122,26 @@ public final class ThreadResume {
                 + bottomClass.getName() + "." + methodNames[0]);
             resuming = self;
             Resume.begin(frames);
+            return new Entry(bottom, receiver, arguments);
         } catch (ResumeFailedException e) {
             throw e;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             throw new ResumeFailedException("cannot resume the image's thread: " + e, e);
         }
+    }
+
+    /**
+     * Calls the bottom frame's method: the frames resume one by one and the program runs to
+     * its end. Returns when that method returns; what it throws is thrown from here, as it
+     * would have been from the original {@code main}.
+     *
+     * @throws ResumeFailedException the program did not reach the top frame (a restore bug)
+     */
+    public static void run(Entry entry) throws Throwable {
+        Thread self = Thread.currentThread();
+        Method bottom = entry.bottom;
         try {
-            bottom.invoke(receiver, arguments);
+            bottom.invoke(entry.receiver, entry.arguments);
         } catch (InvocationTargetException e) {
             Throwable thrown = e.getCause();
             if (resuming == self) {
