@@ -91,6 +91,17 @@ public final class ImageCapture {
         InternalUnsafe.requireAvailable();
         String others = Native.otherThreadsError();
         if (others != null) throw new CaptureFailedException(oneLine(others));
+        // Compiles the walk on the other core while this thread prepares; joined before the walk.
+        Thread warmup = CaptureWarmup.start();
+        try {
+            return capture(resources, t0, cpu, c0, warmup);
+        } finally {
+            CaptureWarmup.finish(warmup);
+        }
+    }
+
+    private static String capture(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0, Thread warmup)
+            throws Throwable {
 
         // Compiled frames read dead locals as 0/null and scalar-replaced objects as null
         // unless JVMTI GetLocalObject rematerializes them first (DESIGN.md §4).
@@ -110,6 +121,9 @@ public final class ImageCapture {
         long t1 = System.nanoTime();
         long c1 = cpu.getCurrentThreadCpuTime();
 
+        long tw = System.nanoTime();
+        CaptureWarmup.finish(warmup);
+        long warmupWaitMs = (System.nanoTime() - tw) / 1_000_000;
         SectionWriter out = new SectionWriter();
         HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, expectedObjects());
         List<StaticValues> statics = new ArrayList<>();
@@ -217,7 +231,7 @@ public final class ImageCapture {
             + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
-            + " prepareMs=" + (t1 - t0) / 1_000_000 + " walkMs=" + (t2 - t1) / 1_000_000
+            + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
             + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000
             + " totalMs=" + (c3 - c0) / 1_000_000 + ")";

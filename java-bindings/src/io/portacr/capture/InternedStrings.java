@@ -94,6 +94,21 @@ final class InternedStrings {
         archiveFloor = shared && g1 && lowest != Long.MAX_VALUE && lowest > margin ? lowest - margin : Long.MIN_VALUE;
     }
 
+    /**
+     * A test that finds no string interned and never interns one, for {@link CaptureWarmup}:
+     * its walk must run the same code without touching the JVM's string table.
+     */
+    static InternedStrings noneInterned() {
+        return new InternedStrings();
+    }
+
+    private InternedStrings() {
+        tableContents = new HashSet<>();
+        indexListedHashes();
+        sharedTable = false;
+        archiveFloor = Long.MIN_VALUE;
+    }
+
     /** The object's reference as stored in the heap, unsigned; ordered like addresses. */
     private long referenceBits(Object o) {
         holder[0] = o;

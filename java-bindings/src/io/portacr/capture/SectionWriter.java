@@ -23,13 +23,29 @@ final class SectionWriter {
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final long BYTE_ARRAY_BASE = InternalUnsafe.UNAVAILABLE == null ? InternalUnsafe.arrayBaseOffset(byte[].class) : 0;
 
-    private final byte[] buf = new byte[CHUNK];
+    private final byte[] buf;
     private int pos;
     private long written;
     private boolean open;
+    /** Bytes are counted, never handed to the agent ({@link CaptureWarmup}). */
+    private final boolean discard;
+
+    SectionWriter() {
+        this(false);
+    }
+
+    private SectionWriter(boolean discard) {
+        this.discard = discard;
+        this.buf = new byte[discard ? 64 << 10 : CHUNK];
+    }
+
+    /** A writer whose sections go nowhere: the same encoding code runs, no Native call is made. */
+    static SectionWriter discarding() {
+        return new SectionWriter(true);
+    }
 
     void begin(int kind) {
-        Native.sectionBegin(kind);
+        if (!discard) Native.sectionBegin(kind);
         pos = 0;
         written = 0;
         open = true;
@@ -37,7 +53,7 @@ final class SectionWriter {
 
     void end() {
         flush();
-        Native.sectionEnd();
+        if (!discard) Native.sectionEnd();
         open = false;
     }
 
@@ -52,14 +68,14 @@ final class SectionWriter {
 
     private void flush() {
         if (pos > 0) {
-            Native.sectionWrite(buf, 0, pos);
+            if (!discard) Native.sectionWrite(buf, 0, pos);
             written += pos;
             pos = 0;
         }
     }
 
     private void ensure(int n) {
-        if (pos + n > CHUNK) flush();
+        if (pos + n > buf.length) flush();
     }
 
     void u8(int v) {
@@ -87,8 +103,8 @@ final class SectionWriter {
 
     void bytes(byte[] b, int off, int len) {
         while (len > 0) {
-            if (pos == CHUNK) flush();
-            int n = Math.min(len, CHUNK - pos);
+            if (pos == buf.length) flush();
+            int n = Math.min(len, buf.length - pos);
             System.arraycopy(b, off, buf, pos, n);
             pos += n;
             off += n;
@@ -106,8 +122,8 @@ final class SectionWriter {
             long remaining = (long) length * elementSize;
             long src = baseOffset;
             while (remaining > 0) {
-                if (pos == CHUNK) flush();
-                int n = (int) Math.min(remaining, CHUNK - pos);
+                if (pos == buf.length) flush();
+                int n = (int) Math.min(remaining, buf.length - pos);
                 InternalUnsafe.copyMemory(array, src, buf, BYTE_ARRAY_BASE + pos, n);
                 pos += n;
                 src += n;
