@@ -179,3 +179,33 @@ fn exit_status_follows_the_program() {
     let s = scenario_with_args("exit_exit", "exits", Jdk::V17, &[], &["exit"], 3);
     assert_resumes(&s, Jdk::V17, &[]);
 }
+
+/// A restored program checkpoints again: the image is generation 2 (`%g`), records the
+/// restore's own frames below the program's (the next restore skips them) and restores.
+#[test]
+fn restored_program_checkpoints_again() {
+    let s = scenario("restored_program_checkpoints_again", "twice", Jdk::V17, &[], 0);
+    let dir = s.image.parent().unwrap().to_path_buf();
+    let pattern = format!("checkpointTo={}/gen-%g", dir.display());
+    let java = Jdk::V17.java().display().to_string();
+    let image = s.image.display().to_string();
+    let first = portacr(&["restore", &image, "--java", &java, "--agent-options", &pattern]);
+    first.assert_exit(0);
+    assert_eq!(
+        first.stdout_lines(),
+        ["after checkpoint 1 counter=10 sum=100", "checkpoint 2 counter=20 sum=300"],
+        "{}",
+        first.report()
+    );
+    let gen2 = dir.join("gen-2");
+    assert!(gen2.join("image.pcr").is_file(), "no generation-2 image\n{}", first.report());
+    portacr_e2e::assert_verifies(&gen2);
+    let second = restore(&gen2, Jdk::V17, &[]);
+    second.assert_exit(0);
+    assert_eq!(second.stdout_lines(), ["after checkpoint 2 counter=20 sum=300", "done sum=300"], "{}", second.report());
+    let on25 = restore(&gen2, Jdk::V25, &[]);
+    on25.assert_exit(0);
+    assert_eq!(on25.stdout_lines(), second.stdout_lines(), "{}", on25.report());
+    // The uninterrupted run ends the same way.
+    assert_eq!(s.expected.last().map(String::as_str), Some("done sum=300"));
+}

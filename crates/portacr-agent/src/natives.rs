@@ -348,6 +348,10 @@ extern "system" fn restore_resumed(mut env: JNIEnv, _: JClass, rewritten: jni::o
     guard(&mut env, (), |agent, env| crate::restore::resume_natives::restore_resumed(agent, env, &rewritten))
 }
 
+extern "system" fn restore_obsolete_frames(mut env: JNIEnv, _: JClass) -> jobject {
+    guard(&mut env, std::ptr::null_mut(), |agent, env| crate::restore::resume_natives::obsolete_frames(agent, env))
+}
+
 /// Every native of `io.portacr.Native` with its JNI descriptor. A method
 /// missing here, or declared differently in Java, fails registration.
 fn native_methods() -> Vec<NativeMethod> {
@@ -432,6 +436,7 @@ fn native_methods() -> Vec<NativeMethod> {
         m("restoreFinished", "()V", restore_finished as *mut c_void),
         m("restoreThread", "()[Ljava/lang/Object;", restore_thread as *mut c_void),
         m("restoreResumed", "([Ljava/lang/Class;)V", restore_resumed as *mut c_void),
+        m("restoreObsoleteFrames", "()[J", restore_obsolete_frames as *mut c_void),
     ]
 }
 

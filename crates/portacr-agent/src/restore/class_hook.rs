@@ -42,6 +42,7 @@ pub fn rewrite_for_restore(state: &RestoreState, name: &str, bytes: &[u8]) -> Op
     match add_resume_prologues(base, &points, &ResumeHooks::default()) {
         Ok(rewritten) => {
             log_debug!("restore: {} resume point(s) added to {name}", points.len());
+            targets.record_shifts(name, bytes, &rewritten);
             Some(rewritten)
         }
         Err(e) => {

@@ -122,3 +122,47 @@ pub fn restore_resumed(agent: &Agent, env: &mut JNIEnv, rewritten: &JObjectArray
     log_info!("restore: {} class(es) given their original code back", raw.len());
     Ok(())
 }
+
+/// `long[] restoreObsoleteFrames()`: for each frame of the calling thread
+/// that still runs a method version this restore rewrote (resumed before the
+/// classes were retransformed back), `{ method token, bci, shift }`; the bci
+/// counts the prologue, `bci - shift` is the original code's. Empty in a JVM
+/// that resumed nothing.
+pub fn obsolete_frames(agent: &Agent, env: &mut JNIEnv) -> Result<jobject, CaptureError> {
+    let mut triples: Vec<i64> = Vec::new();
+    if let Some(targets) = crate::restore::state().and_then(|s| s.resume.as_ref()) {
+        let jvmti = &agent.jvmti;
+        for frame in jvmti.stack_trace(None, 0, 65536)? {
+            let mut obsolete: jni::sys::jboolean = 0;
+            let raw = jvmti.raw();
+            // SAFETY: raw is the agent's live JVMTI environment; frame.method
+            // is a method id JVMTI just returned for a live frame.
+            let code = unsafe {
+                match (**raw).IsMethodObsolete {
+                    Some(f) => f(raw, frame.method, &mut obsolete),
+                    None => sys::JVMTI_ERROR_NOT_AVAILABLE,
+                }
+            };
+            if code != sys::JVMTI_ERROR_NONE {
+                return Err(JvmtiError::new("IsMethodObsolete", code).into());
+            }
+            if obsolete == 0 {
+                continue;
+            }
+            // SAFETY: a method id of a live frame, from GetStackTrace.
+            let method = unsafe { jni::objects::JMethodID::from_raw(frame.method) };
+            let (name, descriptor) = jvmti.method_name(method)?;
+            let class = jvmti.method_declaring_class(method)?;
+            let signature = jvmti.class_signature(&class)?;
+            let class_name = crate::capture::internal_name(&signature).to_owned();
+            env.delete_local_ref(class)?;
+            let token = portacr_classfile::rewrite::method_token(&class_name, &name, &descriptor);
+            if let Some(shift) = targets.shift_of(token) {
+                triples.extend([i64::from(token), frame.location, i64::from(shift)]);
+            }
+        }
+    }
+    let array = env.new_long_array(triples.len() as i32)?;
+    env.set_long_array_region(&array, 0, &triples)?;
+    Ok(array.into_raw())
+}

@@ -67,6 +67,43 @@ pub struct ResumeTargets {
     /// Class mirror ids of classes with a static synchronized frame
     /// (found by a scan of OBJECTS, only when such a frame exists).
     class_mirrors: OnceLock<HashMap<u32, u32>>,
+    /// How far each rewritten method's original code moved (its prologue's
+    /// length), by method token: frames resumed here keep running that
+    /// version, so a later checkpoint sees their bci moved by this much.
+    shifts: Mutex<HashMap<i32, u32>>,
+}
+
+/// First element of the `long[]` in which a restored JVM records, before it
+/// checkpoints again, the frames still running a rewritten method version:
+/// `{ MAGIC, n, n × (method token, bci as recorded, shift) }`
+/// (`io.portacr.restore.ThreadResume`). "portacr!" in ASCII.
+pub const SHIFT_RECORD_MAGIC: i64 = 0x706f_7274_6163_7221;
+
+/// The shift record of an image written by a restored JVM: (token, bci) →
+/// shift. Empty when there is none.
+fn shift_record(image: &Image) -> Result<HashMap<(i32, u32), u32>, String> {
+    let mut found = HashMap::new();
+    for record in image.objects().map_err(|e| e.to_string())? {
+        let record = record.map_err(|e| e.to_string())?;
+        let ObjectBody::PrimArray { data, .. } = record.body else { continue };
+        let longs: Vec<i64> = data
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+        if longs.len() < 2 || longs[0] != SHIFT_RECORD_MAGIC || data.len() % 8 != 0 {
+            continue;
+        }
+        let n = usize::try_from(longs[1]).unwrap_or(usize::MAX);
+        if n > (longs.len() - 2) / 3 {
+            return Err("the record of rewritten frames in the image is damaged".into());
+        }
+        for k in 0..n {
+            let (token, bci, shift) = (longs[2 + 3 * k], longs[3 + 3 * k], longs[4 + 3 * k]);
+            found.insert((token as i32, bci as u32), shift as u32);
+        }
+        break;
+    }
+    Ok(found)
 }
 
 /// Whether a frame belongs to the restore machinery of a previous restore:
@@ -114,7 +151,20 @@ impl ResumeTargets {
             0
         };
         let mut problems = Vec::new();
-        let kept = &thread.frames[skip..];
+        let mut kept: Vec<FrameRecord> = thread.frames[skip..].to_vec();
+        if starts_in_restore {
+            // Frames the previous restore resumed ran the rewritten version of
+            // their method to the end: their bci counts the prologue.
+            let shifts = shift_record(image).map_err(|e| vec![e])?;
+            for frame in &mut kept {
+                let Some(class) = class_name(frame.class) else { continue };
+                let token = method_token(class, &frame.method_name, &frame.method_descriptor);
+                if let Some(shift) = shifts.get(&(token, frame.bci)) {
+                    frame.bci -= shift;
+                }
+            }
+        }
+        let kept = &kept[..];
         if kept.is_empty() {
             problems.push(format!("thread {:?} has no frame to resume", thread.name));
         }
@@ -169,6 +219,7 @@ impl ResumeTargets {
             plans: Mutex::new(vec![None; count]),
             resumed: AtomicBool::new(false),
             class_mirrors: OnceLock::new(),
+            shifts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -293,6 +344,32 @@ impl ResumeTargets {
             .collect()
     }
 
+    /// Records how far `add_resume_prologues` moved the original code of
+    /// each method of `original` it rewrote in `rewritten`.
+    pub fn record_shifts(&self, name: &str, original: &[u8], rewritten: &[u8]) {
+        let (Ok(before), Ok(after)) = (ClassFile::parse(original), ClassFile::parse(rewritten)) else {
+            return;
+        };
+        let mut shifts = self.shifts.lock().unwrap_or_else(|p| p.into_inner());
+        for target in self.frames.iter().filter(|f| f.class_name == name) {
+            let frame = &target.record;
+            let length = |class: &ClassFile| {
+                class
+                    .find_method(&frame.method_name, &frame.method_descriptor)
+                    .and_then(|m| m.code_length())
+            };
+            if let (Some(old), Some(new)) = (length(&before), length(&after)) {
+                let token = method_token(name, &frame.method_name, &frame.method_descriptor);
+                shifts.insert(token, new.saturating_sub(old));
+            }
+        }
+    }
+
+    /// The shift of a rewritten method, by token.
+    pub fn shift_of(&self, token: i32) -> Option<u32> {
+        self.shifts.lock().unwrap_or_else(|p| p.into_inner()).get(&token).copied()
+    }
+
     /// The top frame has resumed: no more prologues.
     pub fn mark_resumed(&self) {
         self.resumed.store(true, Ordering::Release);
@@ -319,7 +396,7 @@ fn plan_values(target: &FrameTarget, point: &ResumePoint, monitors: &[u32]) -> R
     for value in point.consumed_values() {
         match value {
             ResumeValue::Local { slot, kind } => {
-                let saved = frame.locals.get(slot as usize);
+                let saved = wide_raw(&frame.locals, slot as usize, kind);
                 take(&mut plan, saved, kind).map_err(|e| format!("local {slot}: {e}"))?;
             }
             ResumeValue::Monitor(n) => match monitors.get(n as usize) {
@@ -327,7 +404,7 @@ fn plan_values(target: &FrameTarget, point: &ResumePoint, monitors: &[u32]) -> R
                 None => return Err(format!("monitor {n} missing")),
             },
             ResumeValue::Operand { index, kind } => {
-                let saved = frame.operands.get(index as usize);
+                let saved = wide_raw(&frame.operands, index as usize, kind);
                 take(&mut plan, saved, kind).map_err(|e| format!("operand {index}: {e}"))?;
             }
             ResumeValue::Receiver => match &target.callee_this {
@@ -341,6 +418,16 @@ fn plan_values(target: &FrameTarget, point: &ResumePoint, monitors: &[u32]) -> R
         }
     }
     Ok(plan)
+}
+
+/// The saved value at `slot`. An untyped frame keeps each slot's raw bits,
+/// and a long or double's 64 bits are in the second slot of the pair
+/// (spec/semantics.md §2.1, `FrameCapture`): take that one.
+fn wide_raw(slots: &[Value], slot: usize, kind: ValueKind) -> Option<&Value> {
+    match (kind, slots.get(slot)) {
+        (ValueKind::Long | ValueKind::Double, Some(Value::Raw(_))) => slots.get(slot + 1),
+        (_, saved) => saved,
+    }
 }
 
 /// Appends one saved value of the kind the bytecode says, or says why the

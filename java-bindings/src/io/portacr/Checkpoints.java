@@ -90,6 +90,13 @@ public final class Checkpoints {
             failure = e;
         }
         if (failure == null) {
+            if (restoredInThisJvm) {
+                try {
+                    io.portacr.restore.ThreadResume.recordObsoleteFrames();
+                } catch (RuntimeException | LinkageError e) {
+                    log(2, "cannot record the frames still running rewritten code: " + e);
+                }
+            }
             failure = writeImage(global.checkpointedResources());
         } else {
             log(3, "checkpoint cancelled: " + failure.getSuppressed().length

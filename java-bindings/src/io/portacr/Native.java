@@ -257,4 +257,11 @@ public final class Native {
      * {@code rewritten} are retransformed back to their original code (JVMTI RetransformClasses).
      */
     public static native void restoreResumed(Class<?>[] rewritten);
+
+    /**
+     * For each frame of the calling thread that still runs a method version the restore
+     * rewrote: {@code { method token, bci, shift }} ({@code bci - shift} is the bci in the
+     * original code). Empty in a JVM that resumed nothing.
+     */
+    public static native long[] restoreObsoleteFrames();
 }

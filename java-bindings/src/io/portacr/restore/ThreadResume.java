@@ -39,17 +39,49 @@ public final class ThreadResume {
         }
     }
 
-    /** The call that starts the resumption: the bottom frame's method, receiver, placeholders. */
+    /**
+     * The call that starts the resumption: the bottom frame's method, receiver, placeholders,
+     * and the record of frames still running rewritten code. The entry stays referenced by
+     * the frames below the program's for the program's whole life, so a later checkpoint of
+     * this JVM carries the record into its image, where the next restore finds it.
+     */
     public static final class Entry {
         final Method bottom;
         final Object receiver;
         final Object[] arguments;
+        /** {@code { MAGIC, n, n × (method token, bci, shift) }}; see {@link #recordObsoleteFrames()}. */
+        final long[] shiftRecord;
 
-        Entry(Method bottom, Object receiver, Object[] arguments) {
+        Entry(Method bottom, Object receiver, Object[] arguments, long[] shiftRecord) {
             this.bottom = bottom;
             this.receiver = receiver;
             this.arguments = arguments;
+            this.shiftRecord = shiftRecord;
         }
+    }
+
+    /** Must equal {@code SHIFT_RECORD_MAGIC} of the agent (restore/resume_plan.rs): "portacr!". */
+    static final long SHIFT_RECORD_MAGIC = 0x706f727461637221L;
+    /**
+     * The shift record of the resumed thread. A thread-local, not a static: the capture takes
+     * an object a JDK static refers to as that static (bound again on restore, to this VM's
+     * value), and the record must travel by value.
+     */
+    private static final ThreadLocal<long[]> SHIFT_RECORD = new ThreadLocal<>();
+
+    /**
+     * Before a checkpoint of a restored JVM: the frames resumed by the restore run the method
+     * versions with prologues until they return, so the checkpoint will record their bci moved
+     * by the prologue's length. The agent names them (JVMTI IsMethodObsolete) and this writes
+     * them into the record the image will carry, so that the next restore moves them back.
+     */
+    public static void recordObsoleteFrames() {
+        long[] record = SHIFT_RECORD.get();
+        if (record == null) return;
+        long[] triples = Native.restoreObsoleteFrames();
+        int n = Math.min(triples.length / 3, (record.length - 2) / 3);
+        System.arraycopy(triples, 0, record, 2, 3 * n);
+        record[1] = n;
     }
 
     /**
@@ -120,9 +152,13 @@ public final class ThreadResume {
             rewritten = classes.toArray(new Class<?>[0]);
             Log.info("resuming " + frames.length + " frame(s) of thread \"" + name + "\" from "
                 + bottomClass.getName() + "." + methodNames[0]);
+            // Frames still running rewritten code are among the resumed ones.
+            long[] record = new long[2 + 3 * frames.length];
+            record[0] = SHIFT_RECORD_MAGIC;
+            SHIFT_RECORD.set(record);
             resuming = self;
             Resume.begin(frames);
-            return new Entry(bottom, receiver, arguments);
+            return new Entry(bottom, receiver, arguments, record);
         } catch (ResumeFailedException e) {
             throw e;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
