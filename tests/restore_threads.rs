@@ -209,3 +209,37 @@ fn restored_program_checkpoints_again() {
     // The uninterrupted run ends the same way.
     assert_eq!(s.expected.last().map(String::as_str), Some("done sum=300"));
 }
+
+/// A JDK method between the program's frames (here `forEach` calling the program's
+/// consumer) cannot be given a prologue: the restore refuses with one line naming the frame,
+/// and no program code runs.
+#[test]
+fn jdk_frame_on_the_stack_is_refused() {
+    let cp = checkpoint_app(Jvm::jdk17(), "jdkframe", "threads-jdk_frame_on_the_stack_is_refused", "");
+    cp.run.assert_exit(0);
+    let run = restore(&cp.image(), Jdk::V17, &[]);
+    run.assert_exit(1);
+    assert_eq!(run.stdout, "", "{}", run.report());
+    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("portacr: error: ")).collect();
+    assert_eq!(errors.len(), 1, "{}", run.report());
+    assert!(
+        errors[0].contains("java.util.Collections$SingletonList.forEach(Ljava/util/function/Consumer;)V")
+            && errors[0].contains("only frames of application classes are resumed"),
+        "{}",
+        run.report()
+    );
+}
+
+/// Once the top frame has resumed, the classes that carried prologues are retransformed
+/// back to their original code.
+#[test]
+fn rewritten_classes_get_their_code_back() {
+    let s = scenario("rewritten_classes_get_their_code_back", "demo", Jdk::V17, &[], 0);
+    let java = Jdk::V17.java().display().to_string();
+    let image = s.image.display().to_string();
+    let run = portacr(&["restore", &image, "--java", &java, "--agent-options", "log=info"]);
+    run.assert_exit(0);
+    assert_eq!(run.stdout_lines(), s.expected, "{}", run.report());
+    assert!(run.stderr.contains("portacr: info: restore: 1 class(es) given their original code back"), "{}", run.report());
+    assert!(run.stderr.contains("portacr: info: restore: resuming 5 frame(s) of thread \"main\""), "{}", run.report());
+}

@@ -215,7 +215,12 @@ public final class ThreadResume {
         if (left != null) {
             throw new IllegalStateException("portacr: the thread was resumed incompletely: " + left);
         }
-        Native.restoreResumed(rewritten);
+        try {
+            Native.restoreResumed(rewritten);
+        } catch (IllegalStateException e) {
+            // The program is right: only the prologues' small cost stays.
+            Log.warn("the resumed classes keep their resume prologues: " + e.getMessage());
+        }
         rewritten = null;
         List<Resource> list = resources;
         resources = null;
