@@ -37,6 +37,14 @@ public final class HeapRestore {
         return rebuilt;
     }
 
+    /**
+     * Drops the table of objects by id once the thread re-entry has taken what it needs:
+     * otherwise every object of the image would stay reachable for the life of the process.
+     */
+    static void release() {
+        rebuilt = null;
+    }
+
     public static Report run() throws RestoreFailedException {
         if (RestoreUnsafe.UNAVAILABLE != null) {
             throw new RestoreFailedException("jdk.internal.misc.Unsafe is not accessible (" + RestoreUnsafe.UNAVAILABLE

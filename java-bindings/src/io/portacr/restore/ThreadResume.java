@@ -125,6 +125,7 @@ public final class ThreadResume {
                 }
                 list.add((Resource) r);
             }
+            HeapRestore.release();
             Class<?> bottomClass = Class.forName(classNames[0], false, app);
             Method bottom = findMethod(bottomClass, methodNames[0], descriptors[0]);
             bottom.setAccessible(true);
