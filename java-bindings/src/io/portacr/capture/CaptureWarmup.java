@@ -50,6 +50,7 @@ final class CaptureWarmup {
 
     /** Starts the warm-up; {@link #finish} waits for it. Returns null if no thread could start. */
     static Thread start() {
+        if ("false".equals(System.getProperty("portacr.capture.warmup"))) return null; // to measure without it
         try {
             Thread t = new Thread(CaptureWarmup::run, "portacr-capture-warmup");
             t.setDaemon(true);

@@ -91,22 +91,25 @@ public final class ImageCapture {
         InternalUnsafe.requireAvailable();
         String others = Native.otherThreadsError();
         if (others != null) throw new CaptureFailedException(oneLine(others));
-        // Compiles the walk on the other core while this thread prepares; joined before the walk.
-        Thread warmup = CaptureWarmup.start();
-        try {
-            return capture(resources, t0, cpu, c0, warmup);
-        } finally {
-            CaptureWarmup.finish(warmup);
-        }
-    }
-
-    private static String capture(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0, Thread warmup)
-            throws Throwable {
 
         // Compiled frames read dead locals as 0/null and scalar-replaced objects as null
         // unless JVMTI GetLocalObject rematerializes them first (DESIGN.md §4).
         Native.rematerializeFrames();
         List<FrameCapture.CapturedFrame> frames = FrameCapture.captureCurrentThread();
+        // Compiles the walk on the other core while this thread prepares; joined before the
+        // walk. Started after the frames are read: rematerializing is one VM operation per
+        // slot (111 safepoints for HeapBench's main frame), and each handoff to the VM
+        // thread waited for a CPU while the warm-up ran (remat 10-14 ms -> 140-320 ms).
+        Thread warmup = CaptureWarmup.start();
+        try {
+            return capture(resources, t0, cpu, c0, frames, warmup);
+        } finally {
+            CaptureWarmup.finish(warmup);
+        }
+    }
+
+    private static String capture(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
+                                  List<FrameCapture.CapturedFrame> frames, Thread warmup) throws Throwable {
         Thread current = Thread.currentThread();
 
         long now = System.currentTimeMillis();
