@@ -451,3 +451,113 @@ fn take(plan: &mut FramePlan, saved: Option<&Value>, kind: ValueKind) -> Result<
     plan.primitives.push(bits);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portacr_classfile::{FrameTypes, InvokeKind, PendingCall, VType};
+    use portacr_image::{MonitorRecord, ObjectId};
+
+    fn target(locals: Vec<Value>, operands: Vec<Value>, callee_this: Option<Value>) -> FrameTarget {
+        FrameTarget {
+            class_name: "demo/Main".into(),
+            record: FrameRecord {
+                class: 1,
+                method_name: "run".into(),
+                method_descriptor: "(IJ)V".into(),
+                method_access_flags: 0,
+                bci: 7,
+                locals,
+                operands,
+                monitors: vec![MonitorRecord { object: ObjectId(9), count: 2 }],
+                kind: FrameKind::Java,
+            },
+            callee_this,
+            point: 1,
+        }
+    }
+
+    /// `this.run(int, long)` waiting in `helper.call(x)`, with a double under the call.
+    fn point() -> ResumePoint {
+        ResumePoint {
+            method_name: "run".into(),
+            method_descriptor: "(IJ)V".into(),
+            bci: 7,
+            frame: FrameTypes {
+                locals: vec![
+                    VType::Reference("demo/Main".into()),
+                    VType::Integer,
+                    VType::Long,
+                    VType::Top,
+                    VType::Float,
+                ],
+                stack: vec![VType::Double, VType::Top, VType::Reference("demo/Helper".into()), VType::Integer],
+                pending_call: Some(PendingCall {
+                    kind: InvokeKind::Virtual,
+                    owner: Some("demo/Helper".into()),
+                    name: "call".into(),
+                    descriptor: "(I)V".into(),
+                    arg_slots: 2,
+                    returns: None,
+                }),
+            },
+            monitors: 2,
+        }
+    }
+
+    #[test]
+    fn values_follow_the_prologue_order() {
+        let t = target(
+            vec![Value::Ref(ObjectId(3)), Value::Int(-5), Value::Long(1 << 40), Value::Top, Value::Float(0x7fc0_1234)],
+            vec![Value::Double(0x8000_0000_0000_0000), Value::Top],
+            Some(Value::Ref(ObjectId(4))),
+        );
+        let plan = plan_values(&t, &point(), &[9, 9]).unwrap();
+        assert_eq!(plan.token, method_token("demo/Main", "run", "(IJ)V"));
+        assert_eq!(plan.point, 1);
+        // locals 1, 2, 4, then the operand; floats and ints as 32-bit patterns.
+        assert_eq!(plan.primitives, vec![-5, 1 << 40, 0x7fc0_1234, 0x8000_0000_0000_0000u64 as i64]);
+        // local 0, the monitor twice, the callee's receiver.
+        assert_eq!(plan.references, vec![3, 9, 9, 4]);
+    }
+
+    #[test]
+    fn untyped_long_is_read_from_the_second_slot() {
+        let t = target(
+            vec![Value::Ref(ObjectId(3)), Value::Raw(7), Value::Raw(0), Value::Raw(300), Value::Raw(0x4000_0000)],
+            vec![Value::Raw(0), Value::Raw(0x4009_21fb_5444_2d18)],
+            Some(Value::Ref(ObjectId(4))),
+        );
+        let plan = plan_values(&t, &point(), &[9, 9]).unwrap();
+        assert_eq!(plan.primitives, vec![7, 300, 0x4000_0000, 0x4009_21fb_5444_2d18]);
+    }
+
+    #[test]
+    fn disagreeing_types_are_refused() {
+        let t = target(
+            vec![Value::Ref(ObjectId(3)), Value::Float(1), Value::Long(0), Value::Top, Value::Float(0)],
+            vec![Value::Double(0), Value::Top],
+            Some(Value::Ref(ObjectId(4))),
+        );
+        let e = plan_values(&t, &point(), &[9, 9]).unwrap_err();
+        assert!(e.starts_with("local 1: the image has Some(Float(1)) where the class file says Int"), "{e}");
+        let no_receiver = target(
+            vec![Value::Ref(ObjectId(3)), Value::Int(0), Value::Long(0), Value::Top, Value::Float(0)],
+            vec![Value::Double(0), Value::Top],
+            Some(Value::Ref(ObjectId(0))),
+        );
+        let e = plan_values(&no_receiver, &point(), &[9, 9]).unwrap_err();
+        assert!(e.contains("receiver of the pending call is not known"), "{e}");
+        let e = plan_values(&no_receiver, &point(), &[9]).unwrap_err();
+        assert!(e.contains("monitor 1 missing"), "{e}");
+    }
+
+    #[test]
+    fn restore_machinery_is_recognized() {
+        assert!(is_restore_machinery("io/portacr/Restore", FrameKind::Java));
+        assert!(is_restore_machinery("jdk/internal/reflect/NativeMethodAccessorImpl", FrameKind::Native));
+        assert!(is_restore_machinery("demo/Main$$Lambda", FrameKind::Hidden));
+        assert!(!is_restore_machinery("demo/Main", FrameKind::Java));
+        assert!(!is_restore_machinery("java/util/ArrayList", FrameKind::Java));
+    }
+}
