@@ -35,11 +35,15 @@ pub fn restore_thread(env: &mut JNIEnv) -> Result<jobject, CaptureError> {
     let facts = int_array(env, &[targets.priority, i32::from(targets.daemon)])?;
     env.set_object_array_element(&result, 1, facts)?;
     let frames = &targets.frames;
-    let classes = strings(env, plans.len(), &|i| frames[i].class_name.replace('/', "."))?;
+    let classes = strings(env, plans.len(), &|i| {
+        frames[i].class_name.replace('/', ".")
+    })?;
     env.set_object_array_element(&result, 2, classes)?;
     let methods = strings(env, plans.len(), &|i| frames[i].record.method_name.clone())?;
     env.set_object_array_element(&result, 3, methods)?;
-    let descriptors = strings(env, plans.len(), &|i| frames[i].record.method_descriptor.clone())?;
+    let descriptors = strings(env, plans.len(), &|i| {
+        frames[i].record.method_descriptor.clone()
+    })?;
     env.set_object_array_element(&result, 4, descriptors)?;
     let tokens: Vec<i32> = plans.iter().map(|p| p.token).collect();
     let tokens = int_array(env, &tokens)?;
@@ -78,7 +82,10 @@ fn strings<'local>(
     Ok(array)
 }
 
-fn int_array<'local>(env: &mut JNIEnv<'local>, values: &[i32]) -> Result<JObject<'local>, CaptureError> {
+fn int_array<'local>(
+    env: &mut JNIEnv<'local>,
+    values: &[i32],
+) -> Result<JObject<'local>, CaptureError> {
     let array = env.new_int_array(values.len() as i32)?;
     env.set_int_array_region(&array, 0, values)?;
     Ok(array.into())
@@ -88,7 +95,11 @@ fn int_array<'local>(env: &mut JNIEnv<'local>, values: &[i32]) -> Result<JObject
 /// no more prologues, and the given classes are retransformed so that the
 /// hook, asked again, gives them their original code (running frames finish
 /// in the rewritten versions).
-pub fn restore_resumed(agent: &Agent, env: &mut JNIEnv, rewritten: &JObjectArray) -> Result<(), CaptureError> {
+pub fn restore_resumed(
+    agent: &Agent,
+    env: &mut JNIEnv,
+    rewritten: &JObjectArray,
+) -> Result<(), CaptureError> {
     let targets = targets()?;
     targets.mark_resumed();
     if rewritten.is_null() {
@@ -119,7 +130,10 @@ pub fn restore_resumed(agent: &Agent, env: &mut JNIEnv, rewritten: &JObjectArray
     if code != sys::JVMTI_ERROR_NONE {
         return Err(JvmtiError::new("RetransformClasses", code).into());
     }
-    log_info!("restore: {} class(es) given their original code back", raw.len());
+    log_info!(
+        "restore: {} class(es) given their original code back",
+        raw.len()
+    );
     Ok(())
 }
 

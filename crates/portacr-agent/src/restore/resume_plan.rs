@@ -18,7 +18,8 @@ use std::sync::{Mutex, OnceLock};
 use portacr_classfile::rewrite::{method_token, ResumePoint, ResumeValue, ValueKind};
 use portacr_classfile::{frame_types_at, ClassFile};
 use portacr_image::{
-    ClassRecord, FrameKind, FrameRecord, Image, LoaderRef, ObjectBody, SymbolicRef, ThreadRecord, Value,
+    ClassRecord, FrameKind, FrameRecord, Image, LoaderRef, ObjectBody, SymbolicRef, ThreadRecord,
+    Value,
 };
 
 const ACC_STATIC: u16 = 0x0008;
@@ -85,7 +86,9 @@ fn shift_record(image: &Image) -> Result<HashMap<(i32, u32), u32>, String> {
     let mut found = HashMap::new();
     for record in image.objects().map_err(|e| e.to_string())? {
         let record = record.map_err(|e| e.to_string())?;
-        let ObjectBody::PrimArray { data, .. } = record.body else { continue };
+        let ObjectBody::PrimArray { data, .. } = record.body else {
+            continue;
+        };
         let longs: Vec<i64> = data
             .chunks_exact(8)
             .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
@@ -123,7 +126,13 @@ fn java_name(internal: &str) -> String {
 }
 
 fn describe(class: &str, frame: &FrameRecord) -> String {
-    format!("{}.{}{} at bci {}", java_name(class), frame.method_name, frame.method_descriptor, frame.bci)
+    format!(
+        "{}.{}{} at bci {}",
+        java_name(class),
+        frame.method_name,
+        frame.method_descriptor,
+        frame.bci
+    )
 }
 
 impl ResumeTargets {
@@ -134,7 +143,12 @@ impl ResumeTargets {
         let resources = image.resources().map_err(|e| vec![e.to_string()])?;
         let thread = match threads {
             [one] => one,
-            _ => return Err(vec![format!("the image holds {} threads; only one can be resumed", threads.len())]),
+            _ => {
+                return Err(vec![format!(
+                    "the image holds {} threads; only one can be resumed",
+                    threads.len()
+                )])
+            }
         };
         let class_name = |index: u32| classes.get(index as usize).map(|c| c.name.as_str());
         let starts_in_restore = thread
@@ -157,7 +171,9 @@ impl ResumeTargets {
             // their method to the end: their bci counts the prologue.
             let shifts = shift_record(image).map_err(|e| vec![e])?;
             for frame in &mut kept {
-                let Some(class) = class_name(frame.class) else { continue };
+                let Some(class) = class_name(frame.class) else {
+                    continue;
+                };
                 let token = method_token(class, &frame.method_name, &frame.method_descriptor);
                 if let Some(shift) = shifts.get(&(token, frame.bci)) {
                     frame.bci -= shift;
@@ -172,7 +188,10 @@ impl ResumeTargets {
         let mut frames = Vec::with_capacity(kept.len());
         for (i, frame) in kept.iter().enumerate() {
             let Some(class) = classes.get(frame.class as usize) else {
-                problems.push(format!("frame {i} names class index {} out of range", frame.class));
+                problems.push(format!(
+                    "frame {i} names class index {} out of range",
+                    frame.class
+                ));
                 continue;
             };
             let here = describe(&class.name, frame);
@@ -190,7 +209,11 @@ impl ResumeTargets {
                     "{here} is a frame of a JDK or custom-loader class; only frames of application classes are resumed"
                 ));
             }
-            let key = (class.name.clone(), frame.method_name.clone(), frame.method_descriptor.clone());
+            let key = (
+                class.name.clone(),
+                frame.method_name.clone(),
+                frame.method_descriptor.clone(),
+            );
             let bcis = points.entry(key).or_default();
             let point = match bcis.iter().position(|b| *b == frame.bci) {
                 Some(p) => p,
@@ -202,7 +225,9 @@ impl ResumeTargets {
             frames.push(FrameTarget {
                 class_name: class.name.clone(),
                 record: frame.clone(),
-                callee_this: kept.get(i + 1).and_then(|above| above.locals.first().cloned()),
+                callee_this: kept
+                    .get(i + 1)
+                    .and_then(|above| above.locals.first().cloned()),
                 point,
             });
         }
@@ -232,15 +257,30 @@ impl ResumeTargets {
     /// bytes, and the plan of every frame of that class, stored for
     /// [`ResumeTargets::plans`]. The points come in point-index order per
     /// method, as `add_resume_prologues` numbers them.
-    pub fn points_for(&self, image: &Image, name: &str, original: &[u8]) -> Result<Vec<ResumePoint>, String> {
+    pub fn points_for(
+        &self,
+        image: &Image,
+        name: &str,
+        original: &[u8],
+    ) -> Result<Vec<ResumePoint>, String> {
         let class = ClassFile::parse(original).map_err(|e| format!("{}: {e}", java_name(name)))?;
         let mut points: Vec<(String, String, usize, ResumePoint)> = Vec::new();
         let mut plans = Vec::new();
-        for (index, target) in self.frames.iter().enumerate().filter(|(_, f)| f.class_name == name) {
+        for (index, target) in self
+            .frames
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.class_name == name)
+        {
             let frame = &target.record;
             let here = describe(name, frame);
-            let types = frame_types_at(&class, &frame.method_name, &frame.method_descriptor, frame.bci)
-                .map_err(|e| format!("{here}: {e}"))?;
+            let types = frame_types_at(
+                &class,
+                &frame.method_name,
+                &frame.method_descriptor,
+                frame.bci,
+            )
+            .map_err(|e| format!("{here}: {e}"))?;
             match &types.pending_call {
                 Some(_) => {}
                 None => return Err(format!("{here}: the instruction there is not a call")),
@@ -253,17 +293,25 @@ impl ResumeTargets {
                 frame: types,
                 monitors: monitors.len() as u32,
             };
-            let plan = plan_values(target, &point, &monitors).map_err(|e| format!("{here}: {e}"))?;
+            let plan =
+                plan_values(target, &point, &monitors).map_err(|e| format!("{here}: {e}"))?;
             plans.push((index, plan));
             let same = |p: &&(String, String, usize, ResumePoint)| {
                 p.0 == frame.method_name && p.1 == frame.method_descriptor && p.2 == target.point
             };
             match points.iter().find(same) {
                 Some(existing) if existing.3 != point => {
-                    return Err(format!("{here}: two frames at this bci disagree on their types or monitors"));
+                    return Err(format!(
+                        "{here}: two frames at this bci disagree on their types or monitors"
+                    ));
                 }
                 Some(_) => {}
-                None => points.push((frame.method_name.clone(), frame.method_descriptor.clone(), target.point, point)),
+                None => points.push((
+                    frame.method_name.clone(),
+                    frame.method_descriptor.clone(),
+                    target.point,
+                    point,
+                )),
             }
         }
         let mut stored = self.plans.lock().unwrap_or_else(|p| p.into_inner());
@@ -347,7 +395,8 @@ impl ResumeTargets {
     /// Records how far `add_resume_prologues` moved the original code of
     /// each method of `original` it rewrote in `rewritten`.
     pub fn record_shifts(&self, name: &str, original: &[u8], rewritten: &[u8]) {
-        let (Ok(before), Ok(after)) = (ClassFile::parse(original), ClassFile::parse(rewritten)) else {
+        let (Ok(before), Ok(after)) = (ClassFile::parse(original), ClassFile::parse(rewritten))
+        else {
             return;
         };
         let mut shifts = self.shifts.lock().unwrap_or_else(|p| p.into_inner());
@@ -367,7 +416,11 @@ impl ResumeTargets {
 
     /// The shift of a rewritten method, by token.
     pub fn shift_of(&self, token: i32) -> Option<u32> {
-        self.shifts.lock().unwrap_or_else(|p| p.into_inner()).get(&token).copied()
+        self.shifts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&token)
+            .copied()
     }
 
     /// The top frame has resumed: no more prologues.
@@ -385,10 +438,18 @@ impl ResumeTargets {
 }
 
 /// The values of one frame, in the order `point`'s prologue takes them.
-fn plan_values(target: &FrameTarget, point: &ResumePoint, monitors: &[u32]) -> Result<FramePlan, String> {
+fn plan_values(
+    target: &FrameTarget,
+    point: &ResumePoint,
+    monitors: &[u32],
+) -> Result<FramePlan, String> {
     let frame = &target.record;
     let mut plan = FramePlan {
-        token: method_token(&target.class_name, &frame.method_name, &frame.method_descriptor),
+        token: method_token(
+            &target.class_name,
+            &frame.method_name,
+            &frame.method_descriptor,
+        ),
         point: target.point as i32,
         primitives: Vec::new(),
         references: Vec::new(),
@@ -446,7 +507,11 @@ fn take(plan: &mut FramePlan, saved: Option<&Value>, kind: ValueKind) -> Result<
         // bytecode's type says how to read them.
         (ValueKind::Int | ValueKind::Float, Some(Value::Raw(v))) => i64::from(*v as u32),
         (ValueKind::Long | ValueKind::Double, Some(Value::Raw(v))) => *v as i64,
-        (kind, saved) => return Err(format!("the image has {saved:?} where the class file says {kind:?}")),
+        (kind, saved) => {
+            return Err(format!(
+                "the image has {saved:?} where the class file says {kind:?}"
+            ))
+        }
     };
     plan.primitives.push(bits);
     Ok(())
@@ -469,7 +534,10 @@ mod tests {
                 bci: 7,
                 locals,
                 operands,
-                monitors: vec![MonitorRecord { object: ObjectId(9), count: 2 }],
+                monitors: vec![MonitorRecord {
+                    object: ObjectId(9),
+                    count: 2,
+                }],
                 kind: FrameKind::Java,
             },
             callee_this,
@@ -491,7 +559,12 @@ mod tests {
                     VType::Top,
                     VType::Float,
                 ],
-                stack: vec![VType::Double, VType::Top, VType::Reference("demo/Helper".into()), VType::Integer],
+                stack: vec![
+                    VType::Double,
+                    VType::Top,
+                    VType::Reference("demo/Helper".into()),
+                    VType::Integer,
+                ],
                 pending_call: Some(PendingCall {
                     kind: InvokeKind::Virtual,
                     owner: Some("demo/Helper".into()),
@@ -508,7 +581,13 @@ mod tests {
     #[test]
     fn values_follow_the_prologue_order() {
         let t = target(
-            vec![Value::Ref(ObjectId(3)), Value::Int(-5), Value::Long(1 << 40), Value::Top, Value::Float(0x7fc0_1234)],
+            vec![
+                Value::Ref(ObjectId(3)),
+                Value::Int(-5),
+                Value::Long(1 << 40),
+                Value::Top,
+                Value::Float(0x7fc0_1234),
+            ],
             vec![Value::Double(0x8000_0000_0000_0000), Value::Top],
             Some(Value::Ref(ObjectId(4))),
         );
@@ -516,7 +595,10 @@ mod tests {
         assert_eq!(plan.token, method_token("demo/Main", "run", "(IJ)V"));
         assert_eq!(plan.point, 1);
         // locals 1, 2, 4, then the operand; floats and ints as 32-bit patterns.
-        assert_eq!(plan.primitives, vec![-5, 1 << 40, 0x7fc0_1234, 0x8000_0000_0000_0000u64 as i64]);
+        assert_eq!(
+            plan.primitives,
+            vec![-5, 1 << 40, 0x7fc0_1234, 0x8000_0000_0000_0000u64 as i64]
+        );
         // local 0, the monitor twice, the callee's receiver.
         assert_eq!(plan.references, vec![3, 9, 9, 4]);
     }
@@ -524,30 +606,57 @@ mod tests {
     #[test]
     fn untyped_long_is_read_from_the_second_slot() {
         let t = target(
-            vec![Value::Ref(ObjectId(3)), Value::Raw(7), Value::Raw(0), Value::Raw(300), Value::Raw(0x4000_0000)],
+            vec![
+                Value::Ref(ObjectId(3)),
+                Value::Raw(7),
+                Value::Raw(0),
+                Value::Raw(300),
+                Value::Raw(0x4000_0000),
+            ],
             vec![Value::Raw(0), Value::Raw(0x4009_21fb_5444_2d18)],
             Some(Value::Ref(ObjectId(4))),
         );
         let plan = plan_values(&t, &point(), &[9, 9]).unwrap();
-        assert_eq!(plan.primitives, vec![7, 300, 0x4000_0000, 0x4009_21fb_5444_2d18]);
+        assert_eq!(
+            plan.primitives,
+            vec![7, 300, 0x4000_0000, 0x4009_21fb_5444_2d18]
+        );
     }
 
     #[test]
     fn disagreeing_types_are_refused() {
         let t = target(
-            vec![Value::Ref(ObjectId(3)), Value::Float(1), Value::Long(0), Value::Top, Value::Float(0)],
+            vec![
+                Value::Ref(ObjectId(3)),
+                Value::Float(1),
+                Value::Long(0),
+                Value::Top,
+                Value::Float(0),
+            ],
             vec![Value::Double(0), Value::Top],
             Some(Value::Ref(ObjectId(4))),
         );
         let e = plan_values(&t, &point(), &[9, 9]).unwrap_err();
-        assert!(e.starts_with("local 1: the image has Some(Float(1)) where the class file says Int"), "{e}");
+        assert!(
+            e.starts_with("local 1: the image has Some(Float(1)) where the class file says Int"),
+            "{e}"
+        );
         let no_receiver = target(
-            vec![Value::Ref(ObjectId(3)), Value::Int(0), Value::Long(0), Value::Top, Value::Float(0)],
+            vec![
+                Value::Ref(ObjectId(3)),
+                Value::Int(0),
+                Value::Long(0),
+                Value::Top,
+                Value::Float(0),
+            ],
             vec![Value::Double(0), Value::Top],
             Some(Value::Ref(ObjectId(0))),
         );
         let e = plan_values(&no_receiver, &point(), &[9, 9]).unwrap_err();
-        assert!(e.contains("receiver of the pending call is not known"), "{e}");
+        assert!(
+            e.contains("receiver of the pending call is not known"),
+            "{e}"
+        );
         let e = plan_values(&no_receiver, &point(), &[9]).unwrap_err();
         assert!(e.contains("monitor 1 missing"), "{e}");
     }
@@ -555,9 +664,15 @@ mod tests {
     #[test]
     fn restore_machinery_is_recognized() {
         assert!(is_restore_machinery("io/portacr/Restore", FrameKind::Java));
-        assert!(is_restore_machinery("jdk/internal/reflect/NativeMethodAccessorImpl", FrameKind::Native));
+        assert!(is_restore_machinery(
+            "jdk/internal/reflect/NativeMethodAccessorImpl",
+            FrameKind::Native
+        ));
         assert!(is_restore_machinery("demo/Main$$Lambda", FrameKind::Hidden));
         assert!(!is_restore_machinery("demo/Main", FrameKind::Java));
-        assert!(!is_restore_machinery("java/util/ArrayList", FrameKind::Java));
+        assert!(!is_restore_machinery(
+            "java/util/ArrayList",
+            FrameKind::Java
+        ));
     }
 }
