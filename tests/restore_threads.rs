@@ -243,3 +243,22 @@ fn rewritten_classes_get_their_code_back() {
     assert!(run.stderr.contains("portacr: info: restore: 1 class(es) given their original code back"), "{}", run.report());
     assert!(run.stderr.contains("portacr: info: restore: resuming 5 frame(s) of thread \"main\""), "{}", run.report());
 }
+
+/// A lambda proxy's frame (hidden class) between main and the lambda's body is refused
+/// with one line naming it; no program code runs.
+#[test]
+fn lambda_frame_on_the_stack_is_refused() {
+    let cp = checkpoint_app(Jvm::jdk17(), "lambdaframe", "threads-lambda_frame_on_the_stack_is_refused", "");
+    cp.run.assert_exit(0);
+    let run = restore(&cp.image(), Jdk::V17, &[]);
+    run.assert_exit(1);
+    assert_eq!(run.stdout, "", "{}", run.report());
+    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("portacr: error: ")).collect();
+    assert_eq!(errors.len(), 1, "{}", run.report());
+    assert!(
+        errors[0].contains("lambdaframe.Main$$Lambda") && errors[0].contains(".run()V at bci")
+            && errors[0].contains("is a lambda, method-handle or reflection frame"),
+        "{}",
+        run.report()
+    );
+}
