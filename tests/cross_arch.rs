@@ -104,11 +104,12 @@ fn x86_64_jdk17_to_aarch64_jdk25() {
 }
 
 /// Checkpoint on aarch64 JDK 25 under qemu, restore on x86_64 JDK 17 (and 25, which
-/// costs little): the image's platform record says aarch64.
+/// costs little): the image's platform record says aarch64. graph's float and double
+/// bit patterns (NaN payloads, -0.0) are written by aarch64 code here.
 #[test]
 fn aarch64_jdk25_to_x86_64_jdk17() {
     let test = "aarch64_jdk25_to_x86_64_jdk17";
-    for app in ["recursion", "demo"] {
+    for app in ["recursion", "demo", "graph"] {
         let s = scenario(test, app, Jvm::aarch64_jdk25);
         assert_resumes(test, &s, Jvm::jdk17());
         assert_resumes(test, &s, Jvm::new(Jdk::V25));
