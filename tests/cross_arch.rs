@@ -115,3 +115,22 @@ fn aarch64_jdk25_to_x86_64_jdk17() {
         assert_resumes(test, &s, Jvm::new(Jdk::V25));
     }
 }
+
+/// The aarch64 JVMs start under qemu and are what they claim (a broken qemu or arm64
+/// libc shows here first, in seconds, rather than as a failed restore), and the
+/// launcher `portacr restore --java` is given runs the same JVM.
+#[test]
+fn aarch64_jvms_run_under_qemu() {
+    for jdk in [Jdk::V21, Jdk::V25] {
+        let jvm = Jvm::aarch64(jdk).vm_option("-XshowSettings:properties");
+        let run = jvm.run_app("harness_probe");
+        timing("aarch64_jvms_run_under_qemu", &format!("harness_probe on {}", describe(&jvm)), &run);
+        run.assert_exit(0).assert_line(&format!("java.specification.version={}", jdk.feature()));
+        run.assert_stderr_contains("os.arch = aarch64");
+    }
+    let launcher = Jvm::aarch64_jdk25().launcher();
+    let mut command = std::process::Command::new(&launcher);
+    command.arg("-XshowSettings:properties").arg("-version");
+    let run = portacr_e2e::process::run(command, portacr_e2e::DEFAULT_TIMEOUT);
+    run.assert_exit(0).assert_stderr_contains("os.arch = aarch64").assert_stderr_contains("java.specification.version = 25");
+}
