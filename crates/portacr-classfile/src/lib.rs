@@ -77,7 +77,7 @@ pub use frame_types::{
     method_instruction_types, FrameTypes, InstructionTypes, InvokeKind, PendingCall, VType,
 };
 pub use rewrite::{
-    add_resume_prologues, method_token, replace_clinit, ResumeHooks, ResumePoint, ResumeValue,
+    add_resume_prologues, method_token, redirect_static_calls, replace_clinit, ResumeHooks, ResumePoint, ResumeValue,
     RewriteError, ValueKind,
 };
 pub use stack_map::{StackMapFrame, StackMapFrameKind, VerificationTypeInfo};

@@ -107,6 +107,7 @@
 //! the runtime sets the static fields from the image, and the original body
 //! is dropped.
 
+mod calls;
 mod frames;
 mod pool;
 mod prologue;
@@ -114,6 +115,8 @@ mod prologue;
 use std::ops::Range;
 
 use thiserror::Error;
+
+pub use calls::{redirect_static_calls, MethodName};
 
 use crate::class_file::ClassFile;
 use crate::error::ClassFileError;
