@@ -20,17 +20,27 @@ import java.util.List;
  * strings, symbolic boxing-cache values, objects with and without an identity hash) often
  * enough to reach C2's thresholds.
  *
+ * <p>It runs once per JVM (later checkpoints find the code compiled) and stops between two
+ * rounds when the checkpointing thread is ready to walk, so it never delays the walk by more
+ * than one round (a few ms once compiled).
+ *
  * <p>The warm-up writes nothing (a discarding {@link SectionWriter}), interns nothing
  * ({@link InternedStrings#noneInterned}) and only touches its own objects; it is joined
  * before the real walk begins, so no second application thread exists while the heap is
  * walked. Any failure only means a colder walk and is ignored.
+ *
+ * <p>It also allocates the real walk's tables ({@link HeapWalker.Tables}) first: zeroing and
+ * faulting in tens of MB of fresh memory is work the checkpointing thread need not wait for.
  */
 final class CaptureWarmup {
-    private CaptureWarmup() {}
 
     /** Objects of the graph: large enough for C2's thresholds, small enough to cost tens of ms. */
-    private static final int ENTRIES = 6_000;
-    private static final int ROUNDS = 3;
+    private static final int ENTRIES = 3_000;
+    private static final int ROUNDS = 6;
+    /** Set once a warm-up has walked all its rounds: later checkpoints of this JVM run compiled code. */
+    private static volatile boolean warm;
+    /** Set by {@link #finish}: the checkpointing thread is ready, remaining rounds are skipped. */
+    private volatile boolean stop;
 
     /** An instance with a field of every kind. */
     static final class Sample {
@@ -48,26 +58,52 @@ final class CaptureWarmup {
         Sample next;
     }
 
-    /** Starts the warm-up; {@link #finish} waits for it. Returns null if no thread could start. */
-    static Thread start() {
-        if ("false".equals(System.getProperty("portacr.capture.warmup"))) return null; // to measure without it
+    private final Thread thread;
+    private final int expectedObjects;
+    /** The real walk's tables, allocated by the warm-up thread first; null until then. */
+    private volatile HeapWalker.Tables tables;
+
+    private CaptureWarmup(int expectedObjects) {
+        this.expectedObjects = expectedObjects;
+        this.thread = new Thread(this::run, "portacr-capture-warmup");
+    }
+
+    /**
+     * Starts the warm-up, which first allocates the real walk's tables for
+     * {@code expectedObjects}; {@link #finish} waits for it. Returns null if it is turned off
+     * ({@code -Dportacr.capture.warmup=false}, to measure without it) or cannot start.
+     */
+    static CaptureWarmup start(int expectedObjects) {
+        if ("false".equals(System.getProperty("portacr.capture.warmup"))) return null;
         try {
-            Thread t = new Thread(CaptureWarmup::run, "portacr-capture-warmup");
-            t.setDaemon(true);
-            t.start();
-            return t;
+            CaptureWarmup w = new CaptureWarmup(expectedObjects);
+            w.thread.setDaemon(true);
+            w.thread.start();
+            return w;
         } catch (Throwable e) {
             return null;
         }
     }
 
-    /** Waits for the warm-up started by {@link #start} (null: none). */
-    static void finish(Thread warmup) {
-        if (warmup == null) return;
+    /**
+     * Waits for the warm-up (null: none) and returns the tables for the real walk, allocated
+     * here if the warm-up did not.
+     */
+    static HeapWalker.Tables finish(CaptureWarmup warmup, int expectedObjects) {
+        if (warmup == null) return new HeapWalker.Tables(expectedObjects);
+        warmup.stop = true;
+        warmup.join();
+        HeapWalker.Tables t = warmup.tables;
+        warmup.tables = null;
+        return t != null ? t : new HeapWalker.Tables(expectedObjects);
+    }
+
+    /** Waits for the warm-up thread to end (also when the capture failed before the walk). */
+    void join() {
         boolean interrupted = false;
         while (true) {
             try {
-                warmup.join();
+                thread.join();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -76,11 +112,17 @@ final class CaptureWarmup {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    private static void run() {
+    private void run() {
         try {
+            tables = new HeapWalker.Tables(expectedObjects);
+        } catch (Throwable e) {
+            // e.g. out of memory: the checkpointing thread allocates them, or reports that
+        }
+        try {
+            if (warm || stop) return;
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[0]); // the boxing caches only
             Object graph = graph();
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < ROUNDS && !stop; round++) {
                 // Round 1 meets objects without identity hashes, later rounds with them.
                 SectionWriter out = SectionWriter.discarding();
                 HeapWalker walker = new HeapWalker(out, boxes, InternedStrings.noneInterned(), Thread.currentThread(), ENTRIES * 8);
@@ -88,6 +130,7 @@ final class CaptureWarmup {
                 walker.root(graph, "warm-up");
                 walker.drain();
                 out.end();
+                if (round == ROUNDS - 1) warm = true;
             }
         } catch (Throwable e) {
             // best effort: the real walk is correct without it, only slower

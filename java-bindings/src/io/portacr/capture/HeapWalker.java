@@ -64,16 +64,41 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     long strings;
 
     HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, int expectedObjects) {
+        this(out, jdkStatics, interned, current, new Tables(expectedObjects));
+    }
+
+    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, Tables tables) {
         this.out = out;
         this.interned = interned;
         this.jdkStatics = jdkStatics;
         this.current = current;
-        int cap = Math.max(1 << 12, expectedObjects);
-        this.ids = new IdentityTable(cap);
-        this.parents = new int[cap + 1];
-        this.classSlot = new int[cap + 1];
-        this.preHashed = new long[(cap >>> 6) + 1];
-        this.symbolic = new long[(cap >>> 6) + 1];
+        this.ids = tables.ids;
+        this.parents = tables.parents;
+        this.classSlot = tables.classSlot;
+        this.preHashed = tables.preHashed;
+        this.symbolic = tables.symbolic;
+    }
+
+    /**
+     * The walk's per-object tables, sized for an expected number of objects. Tens of MB on a
+     * large heap: allocating them zeroes and faults in fresh memory, which {@link CaptureWarmup}
+     * does on its thread while the checkpointing thread prepares.
+     */
+    static final class Tables {
+        final IdentityTable ids;
+        final int[] parents;
+        final int[] classSlot;
+        final long[] preHashed;
+        final long[] symbolic;
+
+        Tables(int expectedObjects) {
+            int cap = Math.max(1 << 12, expectedObjects);
+            ids = new IdentityTable(cap);
+            parents = new int[cap + 1];
+            classSlot = new int[cap + 1];
+            preHashed = new long[(cap >>> 6) + 1];
+            symbolic = new long[(cap >>> 6) + 1];
+        }
     }
 
     int objectCount() {

@@ -100,16 +100,18 @@ public final class ImageCapture {
         // walk. Started after the frames are read: rematerializing is one VM operation per
         // slot (111 safepoints for HeapBench's main frame), and each handoff to the VM
         // thread waited for a CPU while the warm-up ran (remat 10-14 ms -> 140-320 ms).
-        Thread warmup = CaptureWarmup.start();
+        int expectedObjects = expectedObjects();
+        CaptureWarmup warmup = CaptureWarmup.start(expectedObjects);
         try {
-            return capture(resources, t0, cpu, c0, frames, warmup);
+            return capture(resources, t0, cpu, c0, frames, warmup, expectedObjects);
         } finally {
-            CaptureWarmup.finish(warmup);
+            if (warmup != null) warmup.join(); // no thread outlives the capture, failed or not
         }
     }
 
     private static String capture(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
-                                  List<FrameCapture.CapturedFrame> frames, Thread warmup) throws Throwable {
+                                  List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects)
+            throws Throwable {
         Thread current = Thread.currentThread();
 
         long now = System.currentTimeMillis();
@@ -125,10 +127,10 @@ public final class ImageCapture {
         long c1 = cpu.getCurrentThreadCpuTime();
 
         long tw = System.nanoTime();
-        CaptureWarmup.finish(warmup);
+        HeapWalker.Tables tables = CaptureWarmup.finish(warmup, expectedObjects);
         long warmupWaitMs = (System.nanoTime() - tw) / 1_000_000;
         SectionWriter out = new SectionWriter();
-        HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, expectedObjects());
+        HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, tables);
         List<StaticValues> statics = new ArrayList<>();
         List<FrameCapture.Values[]> frameValues = new ArrayList<>();
         List<int[][]> frameMonitors = new ArrayList<>();
@@ -225,6 +227,7 @@ public final class ImageCapture {
         ProcessFacts.encodeLaunch(w);
         out.end();
 
+        long tc = System.nanoTime();
         String dir = Native.commit();
         long t3 = System.nanoTime();
         long c3 = cpu.getCurrentThreadCpuTime();
@@ -235,7 +238,7 @@ public final class ImageCapture {
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
-            + " totalMs=" + (t3 - t0) / 1_000_000
+            + " commitMs=" + (t3 - tc) / 1_000_000 + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000
             + " totalMs=" + (c3 - c0) / 1_000_000 + ")";
         Native.log(3, "portacr capture: " + lastStatistics);
