@@ -47,6 +47,12 @@ final class HeapRebuild {
     private final InstancePlan[] plans;
     /** Per class index: the element kind of a primitive array class, 0 if not one. */
     private final byte[] primArrayKind;
+    /** Per primitive-array class index: element descriptor, log2 of its size, base offset. */
+    private final char[] primArrayElem;
+    private final byte[] primArrayShift;
+    private final long[] primArrayBase;
+    /** Per reference-array class index: its component type once checked. */
+    private final Class<?>[] refArrayComponents;
     Object[] byId = new Object[1];
     int count;
     int hashesRecorded, hashesNotSet, dropped;
@@ -60,9 +66,21 @@ final class HeapRebuild {
         this.symbols = symbols;
         this.plans = new InstancePlan[classes.count];
         this.primArrayKind = new byte[classes.count];
+        this.primArrayElem = new char[classes.count];
+        this.primArrayShift = new byte[classes.count];
+        this.primArrayBase = new long[classes.count];
+        this.refArrayComponents = new Class<?>[classes.count];
         for (int i = 0; i < classes.count; i++) {
             String n = classes.names[i];
-            if (n.length() == 2 && n.charAt(0) == '[') primArrayKind[i] = kindOf(n.substring(1));
+            if (n.length() == 2 && n.charAt(0) == '[') {
+                primArrayKind[i] = kindOf(n.substring(1));
+                if (primArrayKind[i] == K_REF) continue;
+                char elem = n.charAt(1);
+                primArrayElem[i] = elem;
+                primArrayShift[i] = (byte) Integer.numberOfTrailingZeros(elementSize(elem));
+                // Asked once per class: arrayBaseOffset is a native call when the class is not a constant.
+                primArrayBase[i] = RestoreUnsafe.arrayBaseOffset(primitiveArray(elem, 0).getClass());
+            }
         }
         // Capacity guess: records take at least ~5 bytes; grown by doubling when short.
         byId = new Object[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, objects.length / 24)) + 1];
@@ -90,12 +108,38 @@ final class HeapRebuild {
 
     // ---- pass 1 ---------------------------------------------------------------------
 
+    /**
+     * Records per chunk of both passes. The passes call one method per chunk instead of
+     * running one loop over millions of records: a method invoked hundreds of times gets a
+     * normal C2 compilation with its callees inlined, where one long loop only gets an
+     * on-stack-replacement compilation late (spec/restore.md §4.4). Pass 2 also hands the
+     * chunks out to two threads.
+     */
+    static final int CHUNK = 4096;
+    /** Payload offset of the first record of chunk k (ids k*CHUNK+1 ..), recorded by pass 1. */
+    private long[] chunkStarts = new long[64];
+    private int chunkCount;
+
     void allocateAll() throws RestoreFailedException {
+        final long length = objects.length;
+        long pos = 0;
+        int chunks = 0;
+        while (pos < length) {
+            if (chunks == chunkStarts.length) chunkStarts = Arrays.copyOf(chunkStarts, chunks * 2);
+            chunkStarts[chunks++] = pos;
+            pos = allocateChunk(pos, count + CHUNK);
+        }
+        chunkCount = chunks;
+    }
+
+    /** Makes the objects of the records from {@code pos} up to id {@code lastId}; returns the next record's offset. */
+    private long allocateChunk(long pos, int lastId) throws RestoreFailedException {
         final Payload p = objects;
         final long length = p.length;
-        long pos = 0;
-        int id = 0;
-        while (pos < length) {
+        int id = count;
+        if (lastId >= byId.length) byId = Arrays.copyOf(byId, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(byId.length * 2L, lastId + 1L)));
+        final Object[] objs = byId;
+        while (pos < length && id < lastId) {
             id++;
             long at = pos;
             int tag = p.u8At(pos);
@@ -114,23 +158,22 @@ final class HeapRebuild {
                     p.need(pos, 4, "class index");
                     int ci = p.u32At(pos);
                     pos += 4;
-                    if (isMissingJdkClass(ci)) {
-                        // A JDK-internal class this JDK does not have (e.g. a lock class
-                        // replaced between versions): usable only if nothing kept refers to it.
-                        o = missing(ci, id);
-                        p.need(pos, layoutBytes(ci), "field values");
-                        pos += layoutBytes(ci);
-                        hashed = false;
-                        break;
+                    InstancePlan plan = ci >= 0 && ci < plans.length ? plans[ci] : null;
+                    if (plan == null) {
+                        if (isMissingJdkClass(ci)) {
+                            // A JDK-internal class this JDK does not have (e.g. a lock class
+                            // replaced between versions): usable only if nothing kept refers to it.
+                            o = missing(ci, id);
+                            p.need(pos, layoutBytes(ci), "field values");
+                            pos += layoutBytes(ci);
+                            hashed = false;
+                            break;
+                        }
+                        plan = plan(ci, id);
                     }
-                    InstancePlan plan = plan(ci, id);
                     p.need(pos, plan.recordBytes, "field values");
                     pos += plan.recordBytes;
-                    try {
-                        o = RestoreUnsafe.allocateInstance(plan.type);
-                    } catch (RuntimeException e) {
-                        throw new RestoreFailedException("object " + id + ": cannot allocate " + plan.type.getName() + ": " + e);
-                    }
+                    o = instance(plan.type, id);
                     if (plan.repairHash) addRepair(id);
                     break;
                 }
@@ -143,13 +186,11 @@ final class HeapRebuild {
                         throw p.defect(at, "object " + id + ": PRIM_ARRAY of class index " + ci);
                     }
                     if (n < 0) throw p.defect(at, "object " + id + ": array length " + Integer.toUnsignedString(n));
-                    char elem = classes.names[ci].charAt(1);
-                    long bytes = (long) n * elementSize(elem);
+                    char elem = primArrayElem[ci];
+                    long bytes = (long) n << primArrayShift[ci];
                     p.need(pos, bytes, "array elements");
                     o = primitiveArray(elem, n);
-                    if (bytes > 0) {
-                        RestoreUnsafe.copyMemory(null, p.base + pos, o, RestoreUnsafe.arrayBaseOffset(o.getClass()), bytes);
-                    }
+                    if (bytes > 0) RestoreUnsafe.copyMemory(null, p.base + pos, o, primArrayBase[ci], bytes);
                     pos += bytes;
                     break;
                 }
@@ -158,13 +199,10 @@ final class HeapRebuild {
                     int ci = p.u32At(pos);
                     int n = p.u32At(pos + 4);
                     pos += 8;
-                    Class<?> arrayClass = classes.require(ci, "object " + id);
-                    if (!arrayClass.isArray() || arrayClass.getComponentType().isPrimitive()) {
-                        throw p.defect(at, "object " + id + ": REF_ARRAY of class " + arrayClass.getName());
-                    }
+                    Class<?> component = refArrayComponent(ci, id, at);
                     if (n < 0) throw p.defect(at, "object " + id + ": array length " + Integer.toUnsignedString(n));
                     p.need(pos, 4L * n, "array elements");
-                    o = Array.newInstance(arrayClass.getComponentType(), n);
+                    o = Array.newInstance(component, n);
                     pos += 4L * n;
                     break;
                 }
@@ -208,12 +246,32 @@ final class HeapRebuild {
                 hashesRecorded++;
                 if (!IdentityHashes.set(o, hash)) hashesNotSet++;
             }
-            if (id >= byId.length) byId = Arrays.copyOf(byId, (int) Math.min(Integer.MAX_VALUE - 8, byId.length * 2L));
-            byId[id] = o;
+            objs[id] = o;
         }
         count = id;
+        return pos;
     }
 
+    private static Object instance(Class<?> type, int id) throws RestoreFailedException {
+        try {
+            return RestoreUnsafe.allocateInstance(type);
+        } catch (RuntimeException e) {
+            throw new RestoreFailedException("object " + id + ": cannot allocate " + type.getName() + ": " + e);
+        }
+    }
+
+    /** The component type of the reference-array class {@code ci}, checked once per class. */
+    private Class<?> refArrayComponent(int ci, int id, long at) throws RestoreFailedException {
+        if (ci >= 0 && ci < refArrayComponents.length) {
+            Class<?> known = refArrayComponents[ci];
+            if (known != null) return known;
+        }
+        Class<?> arrayClass = classes.require(ci, "object " + id);
+        if (!arrayClass.isArray() || arrayClass.getComponentType().isPrimitive()) {
+            throw objects.defect(at, "object " + id + ": REF_ARRAY of class " + arrayClass.getName());
+        }
+        return refArrayComponents[ci] = arrayClass.getComponentType();
+    }
     /** Stands for an object whose JDK class does not exist here; an error if a kept reference reaches it. */
     private static final class Missing {
         final String className;
@@ -357,12 +415,53 @@ final class HeapRebuild {
 
     // ---- pass 2 ---------------------------------------------------------------------
 
+    /**
+     * Sets fields and elements, chunk by chunk, on this thread and one helper when the
+     * machine has more than one core: every chunk writes only into its own objects, and
+     * {@link #byId} is complete and no longer written, so the chunks are independent.
+     */
     void fillAll() throws RestoreFailedException {
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable worker = () -> {
+            try {
+                for (int k; failure.get() == null && (k = next.getAndIncrement()) < chunkCount; ) fillChunk(k);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        };
+        Thread helper = null;
+        if (Runtime.getRuntime().availableProcessors() > 1 && chunkCount > 1) {
+            helper = new Thread(null, worker, "portacr-restore-fill", 0, false);
+            helper.setDaemon(true);
+            helper.start();
+        }
+        worker.run();
+        if (helper != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        Throwable t = failure.get();
+        if (t instanceof RestoreFailedException) throw (RestoreFailedException) t;
+        if (t instanceof RuntimeException) throw (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    private void fillChunk(int chunk) throws RestoreFailedException {
         final Payload p = objects;
         final Object[] objs = byId;
-        final int n = count;
-        long pos = 0;
-        for (int id = 1; id <= n; id++) {
+        final int lastId = (int) Math.min(count, (chunk + 1L) * CHUNK);
+        long pos = chunkStarts[chunk];
+        for (int id = chunk * CHUNK + 1; id <= lastId; id++) {
             int tag = p.u8At(pos);
             pos += (tag & 0x80) != 0 ? 5 : 1;
             switch (tag & 0x0F) {
@@ -374,53 +473,20 @@ final class HeapRebuild {
                         pos += layoutBytes(ci);
                         break;
                     }
-                    InstancePlan plan = plans[ci];
-                    byte[] kinds = plan.kinds;
-                    long[] offsets = plan.offsets;
-                    for (int f = 0; f < kinds.length; f++) {
-                        long off = offsets[f];
-                        long a = p.base + pos;
-                        switch (kinds[f]) {
-                            case K_REF: {
-                                int ref = p.u32At(pos);
-                                pos += 4;
-                                if (off < 0) break;
-                                Object v = ref(ref, id);
-                                Class<?> t = plan.refTypes[f];
-                                if (v != null && t != null && !t.isInstance(v)) {
-                                    throw new RestoreFailedException("object " + id + " (" + plan.type.getName() + "): field value "
-                                        + ref + " is a " + v.getClass().getName() + ", not a " + t.getName());
-                                }
-                                RestoreUnsafe.putReference(o, off, v);
-                                break;
-                            }
-                            case K_INT: if (off >= 0) RestoreUnsafe.putInt(o, off, RestoreUnsafe.getIntLE(a)); pos += 4; break;
-                            case K_LONG: if (off >= 0) RestoreUnsafe.putLong(o, off, RestoreUnsafe.getLongLE(a)); pos += 8; break;
-                            case K_SHORT: if (off >= 0) RestoreUnsafe.putShort(o, off, RestoreUnsafe.getShortLE(a)); pos += 2; break;
-                            case K_BOOL: if (off >= 0) RestoreUnsafe.putByte(o, off, (byte) (RestoreUnsafe.getByte(a) != 0 ? 1 : 0)); pos += 1; break;
-                            default: if (off >= 0) RestoreUnsafe.putByte(o, off, RestoreUnsafe.getByte(a)); pos += 1; break;
-                        }
-                    }
+                    pos = fillInstance(o, plans[ci], pos, id);
                     break;
                 }
                 case KIND_PRIM_ARRAY: {
                     int ci = p.u32At(pos);
                     int len = p.u32At(pos + 4);
-                    pos += 8 + (long) len * elementSize(classes.names[ci].charAt(1));
+                    pos += 8 + ((long) len << primArrayShift[ci]);
                     break;
                 }
                 case KIND_REF_ARRAY: {
                     int len = p.u32At(pos + 4);
                     pos += 8;
-                    Object[] array = (Object[]) objs[id];
-                    try {
-                        for (int i = 0; i < len; i++) {
-                            array[i] = ref(p.u32At(pos), id);
-                            pos += 4;
-                        }
-                    } catch (ArrayStoreException e) {
-                        throw new RestoreFailedException("object " + id + " (" + array.getClass().getName() + "): element of the wrong class: " + e.getMessage());
-                    }
+                    fillArray((Object[]) objs[id], len, pos, id);
+                    pos += 4L * len;
                     break;
                 }
                 case KIND_STRING: {
@@ -436,6 +502,48 @@ final class HeapRebuild {
         }
     }
 
+    private long fillInstance(Object o, InstancePlan plan, long pos, int id) throws RestoreFailedException {
+        final long base = objects.base;
+        final byte[] kinds = plan.kinds;
+        final long[] offsets = plan.offsets;
+        for (int f = 0; f < kinds.length; f++) {
+            long off = offsets[f];
+            long a = base + pos;
+            switch (kinds[f]) {
+                case K_REF: {
+                    int ref = RestoreUnsafe.getIntLE(a);
+                    pos += 4;
+                    if (off < 0 || ref == 0) break;
+                    Object v = ref(ref, id);
+                    Class<?> t = plan.refTypes[f];
+                    if (v != null && t != null && !t.isInstance(v)) {
+                        throw new RestoreFailedException("object " + id + " (" + plan.type.getName() + "): field value "
+                            + ref + " is a " + v.getClass().getName() + ", not a " + t.getName());
+                    }
+                    RestoreUnsafe.putReference(o, off, v);
+                    break;
+                }
+                case K_INT: if (off >= 0) RestoreUnsafe.putInt(o, off, RestoreUnsafe.getIntLE(a)); pos += 4; break;
+                case K_LONG: if (off >= 0) RestoreUnsafe.putLong(o, off, RestoreUnsafe.getLongLE(a)); pos += 8; break;
+                case K_SHORT: if (off >= 0) RestoreUnsafe.putShort(o, off, RestoreUnsafe.getShortLE(a)); pos += 2; break;
+                case K_BOOL: if (off >= 0) RestoreUnsafe.putByte(o, off, (byte) (RestoreUnsafe.getByte(a) != 0 ? 1 : 0)); pos += 1; break;
+                default: if (off >= 0) RestoreUnsafe.putByte(o, off, RestoreUnsafe.getByte(a)); pos += 1; break;
+            }
+        }
+        return pos;
+    }
+
+    private void fillArray(Object[] array, int len, long pos, int id) throws RestoreFailedException {
+        final long at = objects.base + pos;
+        try {
+            for (int i = 0; i < len; i++) {
+                int ref = RestoreUnsafe.getIntLE(at + 4L * i);
+                if (ref != 0) array[i] = ref(ref, id);
+            }
+        } catch (ArrayStoreException e) {
+            throw new RestoreFailedException("object " + id + " (" + array.getClass().getName() + "): element of the wrong class: " + e.getMessage());
+        }
+    }
     /** The object with id {@code ref} (0 is null), range-checked. */
     Object ref(int ref, int from) throws RestoreFailedException {
         if (ref == 0) return null;

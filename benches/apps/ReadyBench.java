@@ -1,0 +1,194 @@
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A program with an expensive start: it generates and parses a synthetic access log,
+ * aggregates it per path and per client, builds a sorted index and warms a cache of answers,
+ * repeating the build until it has spent at least {@code ready.buildMillis} (default 3000)
+ * milliseconds — as a service would parse its data files, index them and warm its caches.
+ * Then it prints {@code ready_ms} (time since its process started) and serves queries:
+ * {@code steady_ops_per_s} is its query throughput after warm-up, measured in windows.
+ *
+ * <p>With {@code -Dready.checkpoint=true} it checkpoints right before it is ready, so that a
+ * restored process continues at "ready". The query loop runs in {@code main}'s own frame (the
+ * frame a restore resumes) and, for comparison, in a method entered afresh.
+ *
+ * <p>Nothing in its state is a lambda (a restore cannot carry hidden classes yet).
+ */
+public class ReadyBench {
+    static final class PathStats {
+        final String path;
+        long hits, bytes, errors;
+        long[] latencyBuckets = new long[16];
+        PathStats(String path) { this.path = path; }
+    }
+
+    static HashMap<String, PathStats> byPath;
+    static HashMap<String, long[]> byClient;
+    static String[] sortedPaths;
+    static HashMap<String, Long> answerCache;
+    static int rounds;
+
+    public static void main(String[] args) throws Exception {
+        long started = System.nanoTime();
+        long budget = Long.getLong("ready.buildMillis", 3000);
+        int lines = Integer.getInteger("ready.lines", 300_000);
+        do {
+            build(lines);
+            rounds++;
+        } while ((System.nanoTime() - started) / 1_000_000 < budget || rounds < 2);
+        System.out.println("build_ms=" + (System.nanoTime() - started) / 1_000_000);
+        System.out.println("rounds=" + rounds);
+        if (Boolean.getBoolean("ready.checkpoint")) jdk.crac.Core.checkpointRestore();
+        System.out.println("READY");
+        System.out.println("ready_ms=" + sinceProcessStart());
+        System.out.println("state=" + byPath.size() + "/" + byClient.size() + "/" + answerCache.size() + "/" + checksum());
+
+        // Steady state, loop in this frame (a restore resumes this frame: it runs the method
+        // version with the resume prologue until it returns).
+        int windows = Integer.getInteger("ready.windows", 24);
+        long windowNanos = 250_000_000L;
+        double[] inFrame = new double[windows];
+        long seed = 12345;
+        long sink = 0;
+        for (int w = 0; w < windows; w++) {
+            long end = System.nanoTime() + windowNanos;
+            long ops = 0;
+            while (System.nanoTime() < end) {
+                for (int k = 0; k < 256; k++) {
+                    seed = seed * 6364136223846793005L + 1442695040888963407L;
+                    String p = sortedPaths[(int) ((seed >>> 33) % sortedPaths.length)];
+                    PathStats s = byPath.get(p);
+                    long acc = s.hits * 31 + s.bytes;
+                    for (long b : s.latencyBuckets) acc = acc * 17 + b;
+                    int at = Arrays.binarySearch(sortedPaths, p);
+                    sink += acc + at;
+                }
+                ops += 256;
+            }
+            inFrame[w] = ops / (windowNanos / 1e9);
+        }
+        System.out.println("steady_in_frame_ops_per_s=" + (long) medianOfSecondHalf(inFrame));
+        double[] inMethod = new double[windows];
+        for (int w = 0; w < windows; w++) inMethod[w] = queryWindow(windowNanos, w);
+        System.out.println("steady_in_method_ops_per_s=" + (long) medianOfSecondHalf(inMethod));
+        System.out.println("sink=" + (sink & 1));
+    }
+
+    /** The same queries as main's loop, in a method no restore has rewritten. */
+    static double queryWindow(long windowNanos, long seed) {
+        long end = System.nanoTime() + windowNanos;
+        long ops = 0, sink = 0;
+        while (System.nanoTime() < end) {
+            for (int k = 0; k < 256; k++) {
+                seed = seed * 6364136223846793005L + 1442695040888963407L;
+                String p = sortedPaths[(int) ((seed >>> 33) % sortedPaths.length)];
+                PathStats s = byPath.get(p);
+                long acc = s.hits * 31 + s.bytes;
+                for (long b : s.latencyBuckets) acc = acc * 17 + b;
+                int at = Arrays.binarySearch(sortedPaths, p);
+                sink += acc + at;
+            }
+            ops += 256;
+        }
+        if (sink == 42) System.out.print("");
+        return ops / (windowNanos / 1e9);
+    }
+
+    static double medianOfSecondHalf(double[] v) {
+        double[] half = Arrays.copyOfRange(v, v.length / 2, v.length);
+        Arrays.sort(half);
+        return half[half.length / 2];
+    }
+
+    static long sinceProcessStart() {
+        return System.currentTimeMillis()
+            - ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+    }
+
+    /** Generates {@code n} access-log lines, parses them and builds the state from scratch. */
+    static void build(int n) {
+        StringBuilder log = new StringBuilder(n * 80);
+        long seed = 42;
+        for (int i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005L + 1442695040888963407L;
+            int client = (int) ((seed >>> 20) & 0x3FFF);
+            int path = (int) ((seed >>> 40) % 20_000);
+            int status = ((seed >>> 8) & 31) == 0 ? 500 : 200;
+            int bytes = (int) ((seed >>> 13) & 0xFFFF);
+            int micros = (int) ((seed >>> 29) & 0x3FFFF);
+            log.append("10.").append(client >> 8).append('.').append(client & 0xFF).append(".7 - - [")
+                .append(1_700_000_000 + i).append("] \"GET /api/v2/items/").append(path).append("/detail HTTP/1.1\" ")
+                .append(status).append(' ').append(bytes).append(' ').append(micros).append('\n');
+        }
+        HashMap<String, PathStats> paths = new HashMap<>();
+        HashMap<String, long[]> clients = new HashMap<>();
+        int pos = 0, len = log.length();
+        while (pos < len) {
+            int eol = log.indexOf("\n", pos);
+            String line = log.substring(pos, eol);
+            pos = eol + 1;
+            String[] f = split(line);
+            String client = f[0];
+            String path = f[5];
+            int status = Integer.parseInt(f[7]);
+            long bytes = Long.parseLong(f[8]);
+            long micros = Long.parseLong(f[9]);
+            PathStats s = paths.get(path);
+            if (s == null) paths.put(path, s = new PathStats(path));
+            s.hits++;
+            s.bytes += bytes;
+            if (status >= 500) s.errors++;
+            s.latencyBuckets[Math.max(0, Math.min(15, 60 - Long.numberOfLeadingZeros(micros + 1)))]++;
+            long[] c = clients.get(client);
+            if (c == null) clients.put(client, c = new long[3]);
+            c[0]++;
+            c[1] += bytes;
+            c[2] = Math.max(c[2], micros);
+        }
+        String[] sorted = paths.keySet().toArray(new String[0]);
+        Arrays.sort(sorted);
+        HashMap<String, Long> cache = new HashMap<>();
+        for (int i = 0; i < sorted.length; i += 2) {
+            PathStats s = paths.get(sorted[i]);
+            long p99 = 0, seen = 0;
+            for (int b = 0; b < 16; b++) {
+                seen += s.latencyBuckets[b];
+                if (seen * 100 >= s.hits * 99) { p99 = 1L << (b + 3); break; }
+            }
+            cache.put(sorted[i].toUpperCase() + "?p99", p99);
+        }
+        byPath = paths;
+        byClient = clients;
+        sortedPaths = sorted;
+        answerCache = cache;
+    }
+
+    /** Splits on spaces, dropping the quotes and brackets of the log format. */
+    static String[] split(String line) {
+        List<String> parts = new ArrayList<>(12);
+        int start = 0;
+        for (int i = 0; i <= line.length(); i++) {
+            if (i == line.length() || line.charAt(i) == ' ') {
+                String part = line.substring(start, i);
+                if (part.startsWith("\"") || part.startsWith("[")) part = part.substring(1);
+                if (part.endsWith("\"") || part.endsWith("]")) part = part.substring(0, part.length() - 1);
+                parts.add(part);
+                start = i + 1;
+            }
+        }
+        return parts.toArray(new String[0]);
+    }
+
+    static long checksum() {
+        long h = 0;
+        for (String p : sortedPaths) {
+            PathStats s = byPath.get(p);
+            h = h * 31 + s.hits + s.bytes * 7 + s.errors;
+        }
+        for (long[] c : byClient.values()) h += c[0] * 3 + c[1] + c[2];
+        return h;
+    }
+}
