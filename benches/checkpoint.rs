@@ -6,14 +6,21 @@
 //!
 //! `cargo bench -p portacr-benches --bench checkpoint` (after
 //! `cargo build --release`). `PORTACR_BENCH_SIZES=200,1024` (MB) and
-//! `PORTACR_BENCH_JDKS=17,25` choose the cases.
+//! `PORTACR_BENCH_JDKS=17,25` choose the cases; `PORTACR_BENCH_RUNS=N` runs each
+//! case N times (one JVM each) and adds a row of medians.
+//!
+//! Wall times on a machine shared with other work vary by 2x between runs, so
+//! each row also gives the process CPU time the dump and the checkpoint burned
+//! (`cpu` columns: all threads, the JIT compilers and GC included), and the
+//! load average is printed before and after. The dump's time includes the
+//! full GC that `live=true` asks for; its CPU shows whether it ran in parallel.
 
 #[path = "common.rs"]
 mod common;
 
 use std::time::Duration;
 
-use common::{figures, number, MB};
+use common::{figures, median, number, MB};
 use portacr_e2e::apps::compile_sources;
 use portacr_e2e::{fresh_dir, portacr, repo_root, Jdk, Jvm};
 
@@ -21,10 +28,12 @@ fn main() {
     let sizes: Vec<u64> = env_list("PORTACR_BENCH_SIZES", "200,1024");
     let jdks: Vec<u64> = env_list("PORTACR_BENCH_JDKS", "17");
     let classes = compile_sources("heapbench", &repo_root().join("benches/apps"));
+    let runs: usize = env_list("PORTACR_BENCH_RUNS", "1").first().map_or(1, |&n| n.max(1) as usize);
     println!("checkpoint benchmark: portacr checkpoint vs HotSpotDiagnosticMXBean.dumpHeap(live) on the same heap, same JVM run");
+    println!("load average before: {}", load_average());
     println!(
-        "{:<6} {:>9} {:>11} {:>10} {:>10} {:>9} {:>11} {:>10} {:>10} {:>9} {:>8}",
-        "jdk", "live MB", "objects", "ckpt s", "MB/s", "Mobj/s", "image MB", "img/heap", "dump s", "ratio", "pause s"
+        "{:<6} {:>8} {:>10} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>7} {:>8} {:>8} {:>9}",
+        "jdk", "live MB", "objects", "ckpt s", "MB/s", "Mobj/s", "image MB", "img/heap", "dump s", "ratio", "ckpt cpu", "dump cpu", "cpu ratio"
     );
     for jdk in jdks {
         let jdk = match jdk {
@@ -34,12 +43,70 @@ fn main() {
             other => panic!("PORTACR_BENCH_JDKS: unknown JDK {other}"),
         };
         for &size in &sizes {
-            run_case(jdk, size, &classes);
+            let mut rows: Vec<Row> = (0..runs).map(|_| run_case(jdk, size, &classes)).collect();
+            if runs > 1 {
+                print_row(&format!("{}med", jdk.feature()), &Row::median(&mut rows));
+            }
+        }
+    }
+    println!("load average after: {}", load_average());
+    println!("ratio = checkpoint time / dump time (target <= 1.0); pause = checkpoint time (the application waits in checkpointRestore)");
+}
+
+/// One run's figures.
+#[derive(Clone, Copy)]
+struct Row {
+    live: f64,
+    objects: f64,
+    ckpt_s: f64,
+    image_bytes: f64,
+    dump_s: f64,
+    ckpt_cpu_s: f64,
+    dump_cpu_s: f64,
+}
+
+impl Row {
+    /// Each column's median over the runs.
+    fn median(rows: &mut [Row]) -> Row {
+        let column = |f: fn(&Row) -> f64| median(&mut rows.iter().map(f).collect::<Vec<_>>());
+        Row {
+            live: column(|r| r.live),
+            objects: column(|r| r.objects),
+            ckpt_s: column(|r| r.ckpt_s),
+            image_bytes: column(|r| r.image_bytes),
+            dump_s: column(|r| r.dump_s),
+            ckpt_cpu_s: column(|r| r.ckpt_cpu_s),
+            dump_cpu_s: column(|r| r.dump_cpu_s),
         }
     }
 }
 
-fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) {
+fn print_row(label: &str, r: &Row) {
+    println!(
+        "{:<6} {:>8.0} {:>10.0} {:>8.3} {:>7.1} {:>7.2} {:>9.1} {:>9.3} {:>8.3} {:>7.2} {:>8.2} {:>8.2} {:>9.2}",
+        label,
+        r.live / MB,
+        r.objects,
+        r.ckpt_s,
+        r.live / MB / r.ckpt_s,
+        r.objects / r.ckpt_s / 1e6,
+        r.image_bytes / MB,
+        r.image_bytes / r.live,
+        r.dump_s,
+        r.ckpt_s / r.dump_s,
+        r.ckpt_cpu_s,
+        r.dump_cpu_s,
+        r.ckpt_cpu_s / r.dump_cpu_s,
+    );
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
     let dir = fresh_dir(&format!("bench-checkpoint-{}-{size_mb}", jdk.feature()));
     let image_root = dir.join("img");
     let dump = dir.join("heap.hprof");
@@ -72,21 +139,18 @@ fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{context}: verify failed\n{}", verify.report()));
-    println!(
-        "{:<6} {:>9.0} {:>11.0} {:>10.3} {:>10.1} {:>9.2} {:>11.1} {:>10.3} {:>10.3} {:>9.2} {:>8.3}",
-        jdk.feature(),
-        live / MB,
+    let row = Row {
+        live,
         objects,
         ckpt_s,
-        live / MB / ckpt_s,
-        objects / ckpt_s / 1e6,
-        image_bytes / MB,
-        image_bytes / live,
+        image_bytes,
         dump_s,
-        ckpt_s / dump_s,
-        ckpt_s,
-    );
+        ckpt_cpu_s: number(&f, "checkpoint_cpu_ns", &context) / 1e9,
+        dump_cpu_s: number(&f, "heapdump_cpu_ns", &context) / 1e9,
+    };
+    print_row(&jdk.feature().to_string(), &row);
     let _ = std::fs::remove_dir_all(&dir);
+    row
 }
 
 fn env_list(name: &str, default: &str) -> Vec<u64> {
