@@ -310,10 +310,10 @@ pub fn on_vm_death() {
 
 /// ClassFileLoadHook: keep the bytes of classes that a class loader object
 /// defines. Boot classes (loader null) are skipped: their bytes are in the
-/// JDK. Redefinitions and retransformations are skipped too: the bytes that
+/// JDK. Redefinitions and retransformations are not recorded: the bytes that
 /// matter are those the class was first defined from (its digest), and our
-/// own retransformations at restore must not replace them. The class is
-/// never modified.
+/// own retransformations at restore must not replace them. Outside a
+/// restore the class is never modified.
 ///
 /// During a restore the class may come back rewritten (its `<clinit>`
 /// replaced, `restore/class_hook.rs`); the bytes recorded, and so the
@@ -324,7 +324,7 @@ pub fn on_class_file_load(
     bytes: &[u8],
     redefining: bool,
 ) -> Option<Vec<u8>> {
-    if loader.is_null() || redefining {
+    if loader.is_null() {
         return None;
     }
     let agent = agent()?;
@@ -340,9 +340,15 @@ pub fn on_class_file_load(
             }
         },
     };
+    let state = crate::restore::state();
+    if redefining {
+        // A restored program's classes keep reading its clock when
+        // retransformed (the restore's own retransformation back included).
+        state?;
+        return crate::restore::class_hook::rewrite_redefined(&name, bytes);
+    }
     record_class(agent, loader, &name, bytes);
-    let state = crate::restore::state()?;
-    crate::restore::class_hook::rewrite_for_restore(state, &name, bytes)
+    crate::restore::class_hook::rewrite_for_restore(state?, &name, bytes)
 }
 
 fn record_class(agent: &Agent, loader: &JObject, name: &str, bytes: &[u8]) {

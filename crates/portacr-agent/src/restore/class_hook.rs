@@ -12,20 +12,78 @@
 //! frame has resumed, the classes are retransformed and this hook is asked
 //! again; it then adds nothing, so they get their original code back.
 //!
+//! Every application class of a restored JVM, loaded during the restore or
+//! after it, retransformed or redefined, reads `System.nanoTime()` through
+//! `io.portacr.restore.Clock` (`redirect_static_calls`, applied last, on
+//! top of the rest): the program's clock continues from its checkpoint
+//! value (spec/restore.md §5).
+//!
 //! The digest the restore compares with the image is computed on the
 //! original bytes: the caller records them before asking here.
 
-use portacr_classfile::rewrite::{add_resume_prologues, replace_clinit, ResumeHooks};
+use portacr_classfile::rewrite::{
+    add_resume_prologues, redirect_static_calls, replace_clinit, MethodName, ResumeHooks,
+};
 
 use super::RestoreState;
 use crate::jvmti::{sys, Jvmti, JvmtiError};
-use crate::{log_debug, log_error};
+use crate::{log_debug, log_error, log_warn};
 
 /// The replacement class bytes for `name`, or `None` to keep the class as
 /// loaded. A class that cannot be rewritten is recorded as a problem: the
 /// Java side refuses the restore before initializing anything, because its
 /// original `<clinit>` would run the program's code again.
 pub fn rewrite_for_restore(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    let rewritten = rewrite_frames_and_clinit(state, name, bytes);
+    match with_program_clock(name, rewritten.as_deref().unwrap_or(bytes)) {
+        Some(redirected) => Some(redirected),
+        None => rewritten,
+    }
+}
+
+/// A retransformation or redefinition in a restored JVM (the classes given
+/// their original code back after the resumption among them): the class
+/// keeps reading the program's clock, nothing else is added.
+pub fn rewrite_redefined(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    with_program_clock(name, bytes)
+}
+
+/// The program's `System.nanoTime()` (spec/restore.md §5).
+const RAW_CLOCK: MethodName<'static> = ("java/lang/System", "nanoTime", "()J");
+const PROGRAM_CLOCK: MethodName<'static> = ("io/portacr/restore/Clock", "nanoTime", "()J");
+
+/// Packages of classes that keep the raw clock even when a class loader
+/// object defines them: the JDK's (platform loader) and portacr's own
+/// (`Clock` itself reads the raw clock).
+const RAW_CLOCK_PACKAGES: [&str; 10] = [
+    "java/", "javax/", "jdk/", "sun/", "com/sun/", "org/ietf/", "org/w3c/", "org/xml/",
+    "io/portacr/", "org/crac/",
+];
+
+/// `bytes` with `System.nanoTime()` pointed at `Clock.nanoTime()` when the
+/// class is an application class that reads it, else `None`. A class that
+/// cannot be redirected keeps the raw clock (a warning, not a refusal: the
+/// program still runs correctly, its clock only jumps back across the
+/// restore).
+fn with_program_clock(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    if RAW_CLOCK_PACKAGES.iter().any(|p| name.starts_with(p)) {
+        return None;
+    }
+    match redirect_static_calls(bytes, RAW_CLOCK, PROGRAM_CLOCK) {
+        Ok(redirected) if redirected.as_slice() != bytes => {
+            log_debug!("restore: System.nanoTime() of {name} reads the program's clock");
+            Some(redirected)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            log_warn!("restore: System.nanoTime() of {name} keeps this JVM's clock: {e}");
+            None
+        }
+    }
+}
+
+/// The resume prologues and the `<clinit>` replacement, when they apply.
+fn rewrite_frames_and_clinit(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
     let clinit = replace_clinit_of(state, name, bytes);
     let Some(targets) = state.resume.as_ref().filter(|t| t.wants(name)) else {
         return clinit;

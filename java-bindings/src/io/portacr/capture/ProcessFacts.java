@@ -114,7 +114,9 @@ final class ProcessFacts {
         w.i64(Native.bootTimeMillis());
         w.i64(Native.restoreTimeMillis());
         w.i64(checkpointTimeMillis);
-        w.i64(nanoTime);
+        // The program's clock: in a restored JVM its classes read System.nanoTime() through
+        // io.portacr.restore.Clock, so the next restore must continue from that (0 otherwise).
+        w.i64(nanoTime + io.portacr.restore.Clock.offset());
         w.u32(Native.generation());
         w.fixedBytes(uuidBytes(uuid));
         w.string(hostname());

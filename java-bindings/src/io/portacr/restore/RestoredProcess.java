@@ -23,7 +23,8 @@ public final class RestoredProcess {
      * What to add to this JVM's {@code System.nanoTime()} to continue the checkpointed
      * program's clock monotonically across the restore: the checkpoint's reading minus this
      * process's reading at restore, plus the wall-clock time that passed in between (never
-     * negative). Applied by the thread re-entry (spec/restore.md §5); 0 before a restore.
+     * negative). The program's classes read it through {@link Clock#nanoTime()}
+     * (spec/restore.md §5); 0 before a restore.
      */
     public static long nanoTimeOffset() {
         if (restoreNanoTime == 0 && checkpointNanoTime == 0) return 0;
@@ -54,6 +55,7 @@ public final class RestoredProcess {
         checkpointNanoTime = nano;
         restoreNanoTime = System.nanoTime();
         restoreTimeMillis = System.currentTimeMillis();
+        Clock.setOffset(nanoTimeOffset());
     }
 
     /**
