@@ -170,6 +170,19 @@ fn clock_adds_its_offset() {
     );
 }
 
+/// No JNI warning from the agent's natives during a restore and the resumption.
+#[test]
+fn restore_under_check_jni() {
+    for (s, app) in [(recursion17(), "recursion"), (graph17(), "graph")] {
+        for jdk in [Jdk::V17, Jdk::V25] {
+            let run = assert_resumes(s, jdk, &["-Xcheck:jni"]);
+            let warnings: Vec<&str> =
+                run.stderr.lines().filter(|l| l.contains("WARNING") || l.contains("FATAL ERROR in native method")).collect();
+            assert!(warnings.is_empty(), "{app} on JDK {}: {warnings:?}\n{}", jdk.feature(), run.report());
+        }
+    }
+}
+
 /// A resumed program under other collectors and heap layouts than the checkpoint's (G1,
 /// compressed oops, the default heap size on 17).
 #[test]

@@ -54,12 +54,16 @@ pub fn restore_thread(env: &mut JNIEnv) -> Result<jobject, CaptureError> {
     let primitives = env.new_object_array(n, "[J", JObject::null())?;
     let references = env.new_object_array(n, "[I", JObject::null())?;
     for (i, plan) in plans.iter().enumerate() {
+        // Two local references a frame: freed at once, or a deep stack
+        // overflows the 32 a native may hold without asking (-Xcheck:jni warns).
         let longs = env.new_long_array(plan.primitives.len() as i32)?;
         env.set_long_array_region(&longs, 0, &plan.primitives)?;
-        env.set_object_array_element(&primitives, i as i32, longs)?;
+        env.set_object_array_element(&primitives, i as i32, &longs)?;
+        env.delete_local_ref(longs)?;
         let ids: Vec<i32> = plan.references.iter().map(|id| *id as i32).collect();
         let ids = int_array(env, &ids)?;
-        env.set_object_array_element(&references, i as i32, ids)?;
+        env.set_object_array_element(&references, i as i32, &ids)?;
+        env.delete_local_ref(ids)?;
     }
     env.set_object_array_element(&result, 7, primitives)?;
     env.set_object_array_element(&result, 8, references)?;
@@ -77,7 +81,8 @@ fn strings<'local>(
     let array = env.new_object_array(n as i32, "java/lang/String", JObject::null())?;
     for i in 0..n {
         let s = env.new_string(f(i))?;
-        env.set_object_array_element(&array, i as i32, s)?;
+        env.set_object_array_element(&array, i as i32, &s)?;
+        env.delete_local_ref(s)?;
     }
     Ok(array)
 }
