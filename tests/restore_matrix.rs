@@ -195,3 +195,22 @@ fn resumed_under_other_collectors_and_layouts() {
         assert_resumes(s, Jdk::V25, &["-XX:+UseZGC", "-Xmx1g"]);
     }
 }
+
+/// A checkpoint of a restored program records the program's clock (the raw clock plus the
+/// restore's offset): the restore of that generation-2 image continues from it. The program
+/// moves its clock a day ahead between the two checkpoints; had the image recorded the raw
+/// clock, the second restore would go a day back.
+#[test]
+fn generation_2_keeps_the_program_clock() {
+    let cp = checkpoint_app(Jvm::jdk17(), "clocktwice", "matrix-clocktwice-jdk17", "");
+    cp.run.assert_exit(0);
+    let dir = cp.image().parent().unwrap().to_path_buf();
+    let pattern = format!("checkpointTo={}/gen-%g", dir.display());
+    let first = restore(&cp.image(), Jdk::V17, &pattern, &[]);
+    first.assert_exit(0);
+    assert_eq!(first.stdout_lines(), ["generation 1 restored, clock monotonic: true", "checkpoint 2"], "{}", first.report());
+    let gen2 = dir.join("gen-2");
+    let second = restore(&gen2, Jdk::V17, "", &[]);
+    second.assert_exit(0);
+    assert_eq!(second.stdout_lines(), ["generation 2 restored, clock monotonic: true"], "{}", second.report());
+}
