@@ -144,7 +144,9 @@ fn osr_accumulator() -> (i64, i64) {
 fn osr_compiled_before(stdout: &str, method: &str, before: &str) -> Option<String> {
     let mut live: Option<String> = None;
     for line in stdout.lines() {
-        if line == before {
+        // The VM writes a PrintCompilation line in several writes; the
+        // program's println can land in the middle of one (same stdout).
+        if line.contains(before) {
             return live;
         }
         if !line.contains(&format!("{method} @ ")) {
@@ -177,7 +179,10 @@ fn osrloop(jdk: Jdk) {
         .vm_option("-XX:CompileCommand=dontinline,osrloop.Main::mark");
     let cp = checkpoint_app(jvm, "osrloop", &format!("osrloop-jdk{}", jdk.feature()), "");
     let checkpoint_line = format!("checkpoint at i={OSR_CHECKPOINT_AT} acc={acc_at_checkpoint}");
-    cp.run.assert_exit(0).assert_line(&checkpoint_line);
+    cp.run.assert_exit(0);
+    // Not assert_line: PrintCompilation output shares stdout and may be
+    // interleaved with the program's line (seen under load).
+    assert!(cp.run.stdout.contains(&checkpoint_line), "no {checkpoint_line:?}\n{}", cp.run.report());
     assert!(
         osr_compiled_before(&cp.run.stdout, "osrloop.Main::main", &checkpoint_line).is_some(),
         "main was not running OSR-compiled (C2) code when it checkpointed\n{}",
