@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: checkpoint a running Java program and look inside the image.
+# The demo: checkpoint a running Java program, look inside the image, and
+# continue the program on another JDK (and on aarch64 under qemu, if set up).
 #
 #   scripts/demo.sh [--jdk 17|21|25]
 #
@@ -8,6 +9,8 @@
 #    calls jdk.crac.Core.checkpointRestore()) against the CRaC API jar
 # 3. run it on a stock JVM with -agentpath:target/release/libportacr.so=checkpointTo=…
 # 4. portacr verify and portacr dump-info on the image it wrote
+# 5. portacr restore on JDK 25 (on 17 when the demo ran on 25), then on an
+#    aarch64 JDK 25 under qemu when scripts/cross-build.sh has built the agent
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +20,7 @@ jdk=17
 while [ $# -gt 0 ]; do
     case "$1" in
         --jdk) jdk="${2:?--jdk needs 17, 21 or 25}"; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: error: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -56,4 +59,19 @@ show ls -l "$image"
 show "$cli" verify "$image"
 show "$cli" dump-info "$image"
 
-printf '\nThe image is %s. Restoring it comes with the next release (see README.md, "Limits").\n' "$image"
+other=25
+[ "$jdk" = 25 ] && other=17
+var="PORTACR_JDK$other"
+step "restore it on JDK $other: the program continues after checkpointRestore()"
+show "$cli" restore "$image" --java "${!var}"
+
+arm_agent="$REPO/target/aarch64-unknown-linux-gnu/release/libportacr.so"
+if [ -n "${PORTACR_JDK25_AARCH64:-}" ] && [ -f "$arm_agent" ] && command -v qemu-aarch64 >/dev/null; then
+    step "restore it on aarch64 JDK 25 under qemu"
+    launcher="$work/java-aarch64"
+    printf '#!/bin/sh\nexec qemu-aarch64 %s "$@"\n' "$PORTACR_JDK25_AARCH64" > "$launcher"
+    chmod +x "$launcher"
+    PORTACR_AGENT="$arm_agent" show "$cli" restore "$image" --java "$launcher"
+else
+    printf '\n(aarch64 restore skipped: run scripts/setup.sh and scripts/cross-build.sh to see it)\n'
+fi
