@@ -8,7 +8,7 @@ import java.util.List;
  * aggregates it per path and per client, builds a sorted index and warms a cache of answers,
  * repeating the build until it has spent at least {@code ready.buildMillis} (default 3000)
  * milliseconds — as a service would parse its data files, index them and warm its caches.
- * Then it prints {@code ready_ms} (time since its process started) and serves queries:
+ * Then it prints READY and {@code ready_epoch_ms} (the driver knows when it started the process) and serves queries:
  * {@code steady_ops_per_s} is its query throughput after warm-up, measured in windows.
  *
  * <p>With {@code -Dready.checkpoint=true} it checkpoints right before it is ready, so that a
@@ -42,8 +42,11 @@ public class ReadyBench {
         System.out.println("build_ms=" + (System.nanoTime() - started) / 1_000_000);
         System.out.println("rounds=" + rounds);
         if (Boolean.getBoolean("ready.checkpoint")) jdk.crac.Core.checkpointRestore();
+        long readyAt = System.currentTimeMillis();
         System.out.println("READY");
-        System.out.println("ready_ms=" + sinceProcessStart());
+        // The driver subtracts the time it started this process (ProcessHandle's start
+        // instant is only as exact as /proc's boot time, a second).
+        System.out.println("ready_epoch_ms=" + readyAt);
         System.out.println("state=" + byPath.size() + "/" + byClient.size() + "/" + answerCache.size() + "/" + checksum());
 
         // Steady state, loop in this frame (a restore resumes this frame: it runs the method
@@ -101,11 +104,6 @@ public class ReadyBench {
         double[] half = Arrays.copyOfRange(v, v.length / 2, v.length);
         Arrays.sort(half);
         return half[half.length / 2];
-    }
-
-    static long sinceProcessStart() {
-        return System.currentTimeMillis()
-            - ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
     }
 
     /** Generates {@code n} access-log lines, parses them and builds the state from scratch. */
