@@ -20,7 +20,9 @@ mkdir -p "$OUT/boot" "$OUT/app" "$OUT/img"
 
 # The capture sources compile against the fake Native exactly as the build compiles them
 # against the real one: javac --release 17.
-"$JAVAC" --release 17 -d "$OUT/boot" "$HERE/boot/io/portacr/Native.java" $(find "$SRC/io/portacr/capture" -name '*.java')
+# Classes the capture refers to outside its package (io.portacr.restore.Clock) come from the
+# source path; the fake Native stays first.
+"$JAVAC" --release 17 -d "$OUT/boot" -sourcepath "$HERE/boot:$SRC" "$HERE/boot/io/portacr/Native.java" $(find "$SRC/io/portacr/capture" -name '*.java')
 "$JAVAC" --release 17 -cp "$OUT/boot" -d "$OUT/app" $(find "$HERE/src" -name '*.java')
 rm "$OUT/app/capturetest/OptionalThing.class"   # a missing optional dependency (graph scenario)
 printf 'Premain-Class: capturetest.TestAgent\n' > "$OUT/manifest"
