@@ -65,10 +65,24 @@ final class HashRepair {
         return rebuilt;
     }
 
+    /**
+     * Key classes whose {@code hashCode} the Java SE API specifies from their value (String's
+     * polynomial, the boxes' values, Boolean's 1231/1237): the same in every JVM, so such a
+     * key is where this VM would put it and needs no lookup. Skipping them saves hashing every
+     * restored String key twice (here and again in the program).
+     */
+    private static boolean hashIsSpecified(Class<?> c) {
+        return c == String.class || c == Integer.class || c == Long.class || c == Short.class
+            || c == Byte.class || c == Character.class || c == Boolean.class;
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static boolean repairMap(Map m) {
         boolean consistent = true;
+        // IdentityHashMap places by identity hash whatever the key's class.
+        boolean byValue = !(m instanceof IdentityHashMap);
         for (Object k : m.keySet()) {
+            if (byValue && k != null && hashIsSpecified(k.getClass())) continue;
             if (!m.containsKey(k)) {
                 consistent = false;
                 break;
