@@ -274,7 +274,9 @@ fn prepare_runtime(agent: &Agent, env: &mut JNIEnv) -> Result<(), InitError> {
 }
 
 fn export_mxbean_spi(agent: &Agent, env: &mut JNIEnv, boot_unnamed: &JObject) -> Result<(), InitError> {
-    let management_class = env.find_class("java/lang/management/ManagementFactory")?;
+    // An interface: FindClass initializes what it finds, and ManagementFactory must
+    // not start looking for providers before the export below.
+    let management_class = env.find_class("java/lang/management/PlatformManagedObject")?;
     let java_management = module_of(env, &management_class)?;
     agent
         .jvmti
