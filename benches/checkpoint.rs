@@ -20,7 +20,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{figures, median, number, MB};
+use common::{MB, env_list, figures, jdk_named, median, number};
 use portacr_e2e::apps::compile_sources;
 use portacr_e2e::{fresh_dir, portacr, repo_root, Jdk, Jvm};
 
@@ -36,12 +36,7 @@ fn main() {
         "jdk", "live MB", "objects", "ckpt s", "MB/s", "Mobj/s", "image MB", "img/heap", "dump s", "ratio", "ckpt cpu", "dump cpu", "cpu ratio"
     );
     for jdk in jdks {
-        let jdk = match jdk {
-            17 => Jdk::V17,
-            21 => Jdk::V21,
-            25 => Jdk::V25,
-            other => panic!("PORTACR_BENCH_JDKS: unknown JDK {other}"),
-        };
+        let jdk = jdk_named(jdk);
         for &size in &sizes {
             let mut rows: Vec<Row> = (0..runs).map(|_| run_case(jdk, size, &classes)).collect();
             if runs > 1 {
@@ -153,11 +148,3 @@ fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
     row
 }
 
-fn env_list(name: &str, default: &str) -> Vec<u64> {
-    std::env::var(name)
-        .unwrap_or_else(|_| default.to_string())
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {s:?}")))
-        .collect()
-}

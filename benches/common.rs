@@ -30,3 +30,23 @@ pub fn median(values: &mut [f64]) -> f64 {
 }
 
 pub const MB: f64 = 1024.0 * 1024.0;
+
+/// A comma-separated list of numbers from the environment (`PORTACR_BENCH_SIZES=200,1024`).
+pub fn env_list(name: &str, default: &str) -> Vec<u64> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {s:?}")))
+        .collect()
+}
+
+/// The JDK of a `PORTACR_BENCH_JDKS` entry.
+pub fn jdk_named(feature: u64) -> portacr_e2e::Jdk {
+    match feature {
+        17 => portacr_e2e::Jdk::V17,
+        21 => portacr_e2e::Jdk::V21,
+        25 => portacr_e2e::Jdk::V25,
+        other => panic!("PORTACR_BENCH_JDKS: unknown JDK {other}"),
+    }
+}

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{figures, median, number};
+use common::{env_list, figures, jdk_named, median, number};
 use portacr_e2e::apps::compile_sources;
 use portacr_e2e::{agent_path, fresh_dir, process, repo_root, Jdk, RunResult};
 
@@ -39,12 +39,7 @@ fn main() {
         "jdk", "start", "ready ms", "vs cold", "steady frame", "ratio", "steady method", "ratio"
     );
     for jdk in jdks {
-        let jdk = match jdk {
-            17 => Jdk::V17,
-            21 => Jdk::V21,
-            25 => Jdk::V25,
-            other => panic!("PORTACR_BENCH_JDKS: unknown JDK {other}"),
-        };
+        let jdk = jdk_named(jdk);
         run_jdk(jdk, runs, &classes);
     }
     println!("steady frame: queries in main's loop (the frame a restore resumes); steady method: the same loop in a method entered afresh.");
@@ -155,11 +150,3 @@ fn print_row(jdk: Jdk, start: &str, f: Figures, cold: Figures) {
     );
 }
 
-fn env_list(name: &str, default: &str) -> Vec<u64> {
-    std::env::var(name)
-        .unwrap_or_else(|_| default.to_string())
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {s:?}")))
-        .collect()
-}

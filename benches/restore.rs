@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{figures, median, number, MB};
+use common::{MB, env_list, figures, jdk_named, median, number};
 use portacr_e2e::apps::compile_sources;
 use portacr_e2e::{agent_path, fresh_dir, process, repo_root, Jdk, Jvm};
 
@@ -34,12 +34,7 @@ fn main() {
         "resumed", "wall", "hwmMB", "baseMB", "limitMB", "ok"
     );
     for jdk in jdks {
-        let jdk = match jdk {
-            17 => Jdk::V17,
-            21 => Jdk::V21,
-            25 => Jdk::V25,
-            other => panic!("PORTACR_BENCH_JDKS: unknown JDK {other}"),
-        };
+        let jdk = jdk_named(jdk);
         for &size in &sizes {
             run_case(jdk, size, runs, &classes);
         }
@@ -182,11 +177,3 @@ fn leading_number(text: &str) -> Option<f64> {
     text[..end].parse().ok()
 }
 
-fn env_list(name: &str, default: &str) -> Vec<u64> {
-    std::env::var(name)
-        .unwrap_or_else(|_| default.to_string())
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {s:?}")))
-        .collect()
-}
