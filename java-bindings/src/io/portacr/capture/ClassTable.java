@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import io.portacr.Native;
 
 import java.lang.reflect.Modifier;
@@ -155,7 +157,7 @@ final class ClassTable {
             if (c.getComponentType().isPrimitive()) {
                 ci.elementSize = primitiveSize(c.getComponentType());
             }
-            ci.arrayBase = InternalUnsafe.arrayBaseOffset(c);
+            ci.arrayBase = JdkUnsafe.arrayBaseOffset(c);
             return;
         }
         Object[] declared = Native.declaredFields(c);
@@ -184,7 +186,7 @@ final class ClassTable {
             byte kind = ClassInfo.kindOf(ci.fieldDescriptors[i]);
             if (kind == ClassInfo.K_REF && isCutField(c, ci.fieldNames[i])) kind = ClassInfo.K_CUT;
             ci.layoutKinds[at] = kind;
-            ci.layoutOffsets[at] = InternalUnsafe.objectFieldOffset(c, ci.fieldNames[i]);
+            ci.layoutOffsets[at] = JdkUnsafe.objectFieldOffset(c, ci.fieldNames[i]);
             ci.layoutNames[at] = ci.fieldNames[i];
             ci.layoutOwners[at] = simple;
             at++;

@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 /**
  * Tells whether the application had assigned an object's identity hash, by reading the
  * mark word before the capture calls {@link System#identityHashCode} (which assigns one).
@@ -26,13 +28,13 @@ final class HeaderHash {
     private static final long HASH_MASK = 0x7FFF_FFFFL;
 
     private static int probeShift() {
-        if (InternalUnsafe.UNAVAILABLE != null) return UNKNOWN;
+        if (JdkUnsafe.UNAVAILABLE != null) return UNKNOWN;
         // Several probes: a single hash could match at two positions by chance.
         int found = UNKNOWN;
         for (int attempt = 0; attempt < 4; attempt++) {
             Object probe = new Object();
             int hash = System.identityHashCode(probe);
-            long mark = InternalUnsafe.getLong(probe, 0);
+            long mark = JdkUnsafe.getLong(probe, 0);
             int at = UNKNOWN;
             for (int shift = 3; shift <= 33; shift++) {
                 if (((mark >>> shift) & HASH_MASK) == (hash & HASH_MASK)) {
@@ -48,7 +50,7 @@ final class HeaderHash {
 
     /** True if the mark word says the object already has an identity hash (or cannot say). */
     static boolean wasHashed(Object o) {
-        return wasHashed(InternalUnsafe.getLong(o, 0));
+        return wasHashed(JdkUnsafe.getLong(o, 0));
     }
 
     /** {@link #wasHashed(Object)} of an object whose mark word is {@code mark}. */

@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,9 +31,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     static final int STRING_INTERNED = 1;
     static final int STRING_UTF16 = 2;
 
-    private static final long STRING_VALUE = InternalUnsafe.objectFieldOffset(String.class, "value");
-    private static final long STRING_CODER = InternalUnsafe.objectFieldOffset(String.class, "coder");
-    private static final long BYTE_ARRAY_BASE = InternalUnsafe.arrayBaseOffset(byte[].class);
+    private static final long STRING_VALUE = JdkUnsafe.objectFieldOffset(String.class, "value");
+    private static final long STRING_CODER = JdkUnsafe.objectFieldOffset(String.class, "coder");
+    private static final long BYTE_ARRAY_BASE = JdkUnsafe.arrayBaseOffset(byte[].class);
 
     final ClassTable classes = new ClassTable(this);
     final List<SymbolicRef> symrefs = new ArrayList<>();
@@ -204,11 +206,11 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             Object o = ids.get(id);
             ClassInfo ci = classes.bySlot(classSlot[id]);
             if (ci.handling == ClassInfo.REF_ARRAY) {
-                for (Object e : (Object[]) o) if (e != null) sink += InternalUnsafe.getLong(e, 0);
+                for (Object e : (Object[]) o) if (e != null) sink += JdkUnsafe.getLong(e, 0);
             } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
                 for (long at : ci.refOffsets) {
-                    Object e = InternalUnsafe.getReference(o, at);
-                    if (e != null) sink += InternalUnsafe.getLong(e, 0);
+                    Object e = JdkUnsafe.getReference(o, at);
+                    if (e != null) sink += JdkUnsafe.getLong(e, 0);
                 }
             }
         }
@@ -221,7 +223,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             if (ci.handling == ClassInfo.REF_ARRAY) {
                 for (Object e : (Object[]) o) n = prepareHash(e, n);
             } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
-                for (long at : ci.refOffsets) n = prepareHash(InternalUnsafe.getReference(o, at), n);
+                for (long at : ci.refOffsets) n = prepareHash(JdkUnsafe.getReference(o, at), n);
             }
         }
         // 3. their table slots
@@ -239,7 +241,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         long sink = 0;
         for (int i = from; i < to; i++) {
             Object e = a[i];
-            if (e != null) sink += InternalUnsafe.getLong(e, 0);
+            if (e != null) sink += JdkUnsafe.getLong(e, 0);
         }
         int n = 0;
         for (int i = from; i < to; i++) n = prepareHash(a[i], n);
@@ -258,7 +260,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             batchHash[n] = 0;
             return n + 1;
         }
-        long mark = InternalUnsafe.getLong(o, 0);
+        long mark = JdkUnsafe.getLong(o, 0);
         int h = HeaderHash.hashInMark(mark);
         batchHad[n] = h != 0 || HeaderHash.wasHashed(mark);
         batchHash[n] = h != 0 ? h : System.identityHashCode(o);
@@ -275,7 +277,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
     int discover(Object o) throws UncarriableObjectException {
         if (o == null) return 0;
-        long mark = InternalUnsafe.getLong(o, 0);
+        long mark = JdkUnsafe.getLong(o, 0);
         boolean hadHash = HeaderHash.wasHashed(mark);
         int h = HeaderHash.hashInMark(mark);
         if (h == 0) h = System.identityHashCode(o);
@@ -294,7 +296,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         if (batchCursor >= batchLimit) return discover(o);
         int at = batchCursor++;
         if (o == null) return 0;
-        int h = HeaderHash.hashInMark(InternalUnsafe.getLong(o, 0));
+        int h = HeaderHash.hashInMark(JdkUnsafe.getLong(o, 0));
         if (h == 0 || h != batchHash[at]) return discover(o);
         int found = ids.findOrSlot(o, h);
         if (found > 0) return found;
@@ -417,12 +419,12 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 for (int i = 0; i < kinds.length; i++) {
                     long at = offsets[i];
                     switch (kinds[i]) {
-                        case ClassInfo.K_REF: out.u32(discoverPrepared(InternalUnsafe.getReference(o, at))); break;
-                        case ClassInfo.K_INT: out.u32(InternalUnsafe.getInt(o, at)); break;
-                        case ClassInfo.K_LONG: out.u64(InternalUnsafe.getLong(o, at)); break;
-                        case ClassInfo.K_BYTE: out.u8(InternalUnsafe.getByte(o, at)); break;
+                        case ClassInfo.K_REF: out.u32(discoverPrepared(JdkUnsafe.getReference(o, at))); break;
+                        case ClassInfo.K_INT: out.u32(JdkUnsafe.getInt(o, at)); break;
+                        case ClassInfo.K_LONG: out.u64(JdkUnsafe.getLong(o, at)); break;
+                        case ClassInfo.K_BYTE: out.u8(JdkUnsafe.getByte(o, at)); break;
                         case ClassInfo.K_CUT: out.u32(0); break;
-                        default: out.u16(InternalUnsafe.getShort(o, at)); break;
+                        default: out.u16(JdkUnsafe.getShort(o, at)); break;
                     }
                 }
             }
@@ -445,8 +447,8 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     }
 
     private void writeString(String s) {
-        byte[] value = (byte[]) InternalUnsafe.getReference(s, STRING_VALUE);
-        boolean utf16 = InternalUnsafe.getByte(s, STRING_CODER) != 0;
+        byte[] value = (byte[]) JdkUnsafe.getReference(s, STRING_VALUE);
+        boolean utf16 = JdkUnsafe.getByte(s, STRING_CODER) != 0;
         // s itself is never interned by this test (see InternedStrings).
         boolean isInterned = interned.isInterned(s);
         strings++;
@@ -500,7 +502,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         String simple = ClassTable.simpleName(from.getClass());
         if (ci.layoutKinds != null) {
             for (int i = 0; i < ci.layoutKinds.length; i++) {
-                if (ci.layoutKinds[i] == ClassInfo.K_REF && InternalUnsafe.getReference(from, ci.layoutOffsets[i]) == to) {
+                if (ci.layoutKinds[i] == ClassInfo.K_REF && JdkUnsafe.getReference(from, ci.layoutOffsets[i]) == to) {
                     return " → " + simple + "." + ci.layoutNames[i];
                 }
             }

@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import io.portacr.Native;
 
 import java.lang.reflect.Field;
@@ -88,7 +90,10 @@ public final class ImageCapture {
         long t0 = System.nanoTime();
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         long c0 = cpu.getCurrentThreadCpuTime();
-        InternalUnsafe.requireAvailable();
+        if (JdkUnsafe.UNAVAILABLE != null) {
+            throw new CaptureFailedException("jdk.internal.misc.Unsafe is not accessible to the capture code ("
+                + JdkUnsafe.UNAVAILABLE + "); was java.base/jdk.internal.misc exported to the boot loader's unnamed module?");
+        }
         String others = Native.otherThreadsError();
         if (others != null) throw new CaptureFailedException(oneLine(others));
 
@@ -307,15 +312,15 @@ public final class ImageCapture {
                 at++;
                 continue;
             }
-            Object base = InternalUnsafe.staticFieldBase(field);
-            long offset = InternalUnsafe.staticFieldOffset(field);
+            Object base = JdkUnsafe.staticFieldBase(field);
+            long offset = JdkUnsafe.staticFieldOffset(field);
             switch (kind) {
-                case ClassInfo.K_BYTE: s.values[at] = InternalUnsafe.getByte(base, offset); break;
-                case ClassInfo.K_SHORT: s.values[at] = InternalUnsafe.getShort(base, offset); break;
-                case ClassInfo.K_INT: s.values[at] = InternalUnsafe.getInt(base, offset); break;
-                case ClassInfo.K_LONG: s.values[at] = InternalUnsafe.getLong(base, offset); break;
+                case ClassInfo.K_BYTE: s.values[at] = JdkUnsafe.getByte(base, offset); break;
+                case ClassInfo.K_SHORT: s.values[at] = JdkUnsafe.getShort(base, offset); break;
+                case ClassInfo.K_INT: s.values[at] = JdkUnsafe.getInt(base, offset); break;
+                case ClassInfo.K_LONG: s.values[at] = JdkUnsafe.getLong(base, offset); break;
                 default:
-                    s.values[at] = walker.root(InternalUnsafe.getReference(base, offset), "static " + c.getName() + "." + name);
+                    s.values[at] = walker.root(JdkUnsafe.getReference(base, offset), "static " + c.getName() + "." + name);
                     break;
             }
             at++;

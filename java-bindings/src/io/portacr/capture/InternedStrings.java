@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.util.HashSet;
@@ -34,8 +36,8 @@ import java.util.List;
  * each; the copies it interns stay in the string table until the next GC).
  */
 final class InternedStrings {
-    private static final long HASH = InternalUnsafe.objectFieldOffset(String.class, "hash");
-    private static final long HASH_IS_ZERO = InternalUnsafe.objectFieldOffset(String.class, "hashIsZero");
+    private static final long HASH = JdkUnsafe.objectFieldOffset(String.class, "hash");
+    private static final long HASH_IS_ZERO = JdkUnsafe.objectFieldOffset(String.class, "hashIsZero");
 
     /** Contents of the (non-shared) string table, or null if unknown. */
     private final HashSet<String> tableContents;
@@ -60,8 +62,8 @@ final class InternedStrings {
     private int listedHashMask;
     private boolean listedZeroHash;
     private final Object[] holder = new Object[1];
-    private static final long HOLDER_BASE = InternalUnsafe.arrayBaseOffset(Object[].class);
-    private static final boolean COMPRESSED_REFS = InternalUnsafe.arrayIndexScale(Object[].class) == 4;
+    private static final long HOLDER_BASE = JdkUnsafe.arrayBaseOffset(Object[].class);
+    private static final boolean COMPRESSED_REFS = JdkUnsafe.arrayIndexScale(Object[].class) == 4;
 
     /** @param knownInterned strings known to be interned (names of JDK enum constants) */
     InternedStrings(List<String> knownInterned) {
@@ -112,7 +114,7 @@ final class InternedStrings {
     /** The object's reference as stored in the heap, unsigned; ordered like addresses. */
     private long referenceBits(Object o) {
         holder[0] = o;
-        long bits = COMPRESSED_REFS ? InternalUnsafe.getInt(holder, HOLDER_BASE) & 0xFFFF_FFFFL : InternalUnsafe.getLong(holder, HOLDER_BASE);
+        long bits = COMPRESSED_REFS ? JdkUnsafe.getInt(holder, HOLDER_BASE) & 0xFFFF_FFFFL : JdkUnsafe.getLong(holder, HOLDER_BASE);
         holder[0] = null;
         return bits;
     }
@@ -149,8 +151,8 @@ final class InternedStrings {
      * is read without touching s; an uncached one is computed on a copy.
      */
     private boolean hashMayBeListed(String s) {
-        int h = InternalUnsafe.getInt(s, HASH);
-        if (h == 0 && InternalUnsafe.getByte(s, HASH_IS_ZERO) == 0) h = new String(s).hashCode();
+        int h = JdkUnsafe.getInt(s, HASH);
+        if (h == 0 && JdkUnsafe.getByte(s, HASH_IS_ZERO) == 0) h = new String(s).hashCode();
         if (h == 0) return listedZeroHash;
         for (int i = mixHash(h) & listedHashMask; ; i = (i + 1) & listedHashMask) {
             int slot = listedHashes[i];
@@ -186,9 +188,9 @@ final class InternedStrings {
 
     /** Whether s may be an object of the CDS archive: hash field set and age 0 (see the class comment). */
     private static boolean mayBeArchived(String s) {
-        boolean hashCached = InternalUnsafe.getInt(s, HASH) != 0 || InternalUnsafe.getByte(s, HASH_IS_ZERO) != 0;
+        boolean hashCached = JdkUnsafe.getInt(s, HASH) != 0 || JdkUnsafe.getByte(s, HASH_IS_ZERO) != 0;
         if (!hashCached) return false;
-        long mark = InternalUnsafe.getLong(s, 0);
+        long mark = JdkUnsafe.getLong(s, 0);
         return ((mark >>> 3) & 0xF) == 0; // age bits 3..6 on 17 and 25, compact headers included
     }
 

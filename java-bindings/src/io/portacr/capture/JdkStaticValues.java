@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ final class JdkStaticValues {
             String className = ClassTable.internalName(c);
             for (Field f : fields) {
                 if (!Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
-                Object value = InternalUnsafe.getReference(InternalUnsafe.staticFieldBase(f), InternalUnsafe.staticFieldOffset(f));
+                Object value = JdkUnsafe.getReference(JdkUnsafe.staticFieldBase(f), JdkUnsafe.staticFieldOffset(f));
                 put(value, className, f.getName(), -1);
             }
         }
@@ -70,7 +72,7 @@ final class JdkStaticValues {
             Class<?> c = Class.forName(className, false, null);
             if (!ClassTable.isInitialized(c)) return;
             Field f = c.getDeclaredField(fieldName);
-            Object array = InternalUnsafe.getReference(InternalUnsafe.staticFieldBase(f), InternalUnsafe.staticFieldOffset(f));
+            Object array = JdkUnsafe.getReference(JdkUnsafe.staticFieldBase(f), JdkUnsafe.staticFieldOffset(f));
             if (!(array instanceof Object[])) return;
             Object[] elements = (Object[]) array;
             String internal = ClassTable.internalName(c);

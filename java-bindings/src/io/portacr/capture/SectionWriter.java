@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import io.portacr.Native;
 
 import java.lang.invoke.MethodHandles;
@@ -21,7 +23,7 @@ final class SectionWriter {
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    private static final long BYTE_ARRAY_BASE = InternalUnsafe.UNAVAILABLE == null ? InternalUnsafe.arrayBaseOffset(byte[].class) : 0;
+    private static final long BYTE_ARRAY_BASE = JdkUnsafe.UNAVAILABLE == null ? JdkUnsafe.arrayBaseOffset(byte[].class) : 0;
 
     private final byte[] buf;
     private int pos;
@@ -124,7 +126,7 @@ final class SectionWriter {
             while (remaining > 0) {
                 if (pos == buf.length) flush();
                 int n = (int) Math.min(remaining, buf.length - pos);
-                InternalUnsafe.copyMemory(array, src, buf, BYTE_ARRAY_BASE + pos, n);
+                JdkUnsafe.copyMemory(array, src, buf, BYTE_ARRAY_BASE + pos, n);
                 pos += n;
                 src += n;
                 remaining -= n;
@@ -134,10 +136,10 @@ final class SectionWriter {
         for (int i = 0; i < length; i++) {
             long at = baseOffset + (long) i * elementSize;
             switch (elementSize) {
-                case 1: u8(InternalUnsafe.getByte(array, at)); break;
-                case 2: u16(InternalUnsafe.getShort(array, at)); break;
-                case 4: u32(InternalUnsafe.getInt(array, at)); break;
-                default: u64(InternalUnsafe.getLong(array, at)); break;
+                case 1: u8(JdkUnsafe.getByte(array, at)); break;
+                case 2: u16(JdkUnsafe.getShort(array, at)); break;
+                case 4: u32(JdkUnsafe.getInt(array, at)); break;
+                default: u64(JdkUnsafe.getLong(array, at)); break;
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.JdkUnsafe;
+
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -64,7 +66,7 @@ final class Uncarriable {
 
     private static long offset(Class<?> c, String field) {
         try {
-            return InternalUnsafe.objectFieldOffset(c, field);
+            return JdkUnsafe.objectFieldOffset(c, field);
         } catch (Throwable t) {
             return -1; // a JDK without this field: the check falls back to "uncarriable"
         }
@@ -88,7 +90,7 @@ final class Uncarriable {
     static String describe(Object o, int check) {
         switch (check) {
             case FILE_DESCRIPTOR: {
-                int fd = InternalUnsafe.getInt(o, FD_FD);
+                int fd = JdkUnsafe.getInt(o, FD_FD);
                 return fd >= 0 ? "FileDescriptor (open file descriptor " + fd + ")" : null;
             }
             case FILE_STREAM: {
@@ -96,31 +98,31 @@ final class Uncarriable {
                 if (o instanceof FileInputStream) { fdAt = FIS_FD; pathAt = FIS_PATH; }
                 else if (o instanceof FileOutputStream) { fdAt = FOS_FD; pathAt = FOS_PATH; }
                 else { fdAt = RAF_FD; pathAt = RAF_PATH; }
-                Object fdObject = fdAt < 0 ? null : InternalUnsafe.getReference(o, fdAt);
+                Object fdObject = fdAt < 0 ? null : JdkUnsafe.getReference(o, fdAt);
                 if (fdObject == null) return null;
-                int fd = InternalUnsafe.getInt(fdObject, FD_FD);
+                int fd = JdkUnsafe.getInt(fdObject, FD_FD);
                 if (fd < 0) return null;
                 // A stream over a standard descriptor (new FileOutputStream(FileDescriptor.out))
                 // is carried: the descriptor itself is a JDK static value, bound again on restore.
                 if (fdObject == FileDescriptor.in || fdObject == FileDescriptor.out || fdObject == FileDescriptor.err) return null;
-                Object path = pathAt < 0 ? null : InternalUnsafe.getReference(o, pathAt);
+                Object path = pathAt < 0 ? null : JdkUnsafe.getReference(o, pathAt);
                 return ClassTable.simpleName(o.getClass()) + (path != null ? " " + path : "")
                     + " (open file descriptor " + fd + ")";
             }
             case BUFFER: {
                 if (!((Buffer) o).isDirect()) return null;
-                long address = BUFFER_ADDRESS < 0 ? 0 : InternalUnsafe.getLong(o, BUFFER_ADDRESS);
+                long address = BUFFER_ADDRESS < 0 ? 0 : JdkUnsafe.getLong(o, BUFFER_ADDRESS);
                 return ClassTable.simpleName(o.getClass()) + " (off-heap memory at 0x" + Long.toHexString(address)
                     + ", capacity " + ((Buffer) o).capacity() + ")";
             }
             case ZLIB: {
                 long at = o instanceof Inflater ? INFLATER_ZSREF : DEFLATER_ZSREF;
                 if (at >= 0) {
-                    Object ref = InternalUnsafe.getReference(o, at);
+                    Object ref = JdkUnsafe.getReference(o, at);
                     if (ref == null) return null;
                     long address;
                     try {
-                        address = InternalUnsafe.getLong(ref, InternalUnsafe.objectFieldOffset(ref.getClass(), "address"));
+                        address = JdkUnsafe.getLong(ref, JdkUnsafe.objectFieldOffset(ref.getClass(), "address"));
                     } catch (Throwable t) {
                         address = -1;
                     }

@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -125,7 +127,7 @@ final class HashRepair {
     }
 
     private static void copyField(Class<?> c, String field, Object from, Object to) {
-        long offset = RestoreUnsafe.objectFieldOffset(c, field);
-        RestoreUnsafe.putReference(to, offset, RestoreUnsafe.getReference(from, offset));
+        long offset = JdkUnsafe.objectFieldOffset(c, field);
+        JdkUnsafe.putReference(to, offset, JdkUnsafe.getReference(from, offset));
     }
 }

@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import java.lang.reflect.Array;
 import java.util.Arrays;
 
@@ -27,8 +29,8 @@ final class HeapRebuild {
     private static final byte K_BOOL = 1, K_BYTE = 2, K_SHORT = 3, K_INT = 4, K_LONG = 5, K_REF = 6;
     private static final int[] SIZE = {0, 1, 1, 2, 4, 8, 4};
 
-    private static final long STRING_VALUE = RestoreUnsafe.objectFieldOffset(String.class, "value");
-    private static final long STRING_CODER = RestoreUnsafe.objectFieldOffset(String.class, "coder");
+    private static final long STRING_VALUE = JdkUnsafe.objectFieldOffset(String.class, "value");
+    private static final long STRING_CODER = JdkUnsafe.objectFieldOffset(String.class, "coder");
     private static final boolean COMPACT_STRINGS = compactStrings();
 
     /** Per class index: the plan for its instances (built on first use). */
@@ -79,7 +81,7 @@ final class HeapRebuild {
                 primArrayElem[i] = elem;
                 primArrayShift[i] = (byte) Integer.numberOfTrailingZeros(elementSize(elem));
                 // Asked once per class: arrayBaseOffset is a native call when the class is not a constant.
-                primArrayBase[i] = RestoreUnsafe.arrayBaseOffset(primitiveArray(elem, 0).getClass());
+                primArrayBase[i] = JdkUnsafe.arrayBaseOffset(primitiveArray(elem, 0).getClass());
             }
         }
         // Capacity guess: records take at least ~5 bytes; grown by doubling when short.
@@ -100,7 +102,7 @@ final class HeapRebuild {
     private static boolean compactStrings() {
         try {
             java.lang.reflect.Field f = String.class.getDeclaredField("COMPACT_STRINGS");
-            return RestoreUnsafe.getByte(RestoreUnsafe.staticFieldBase(f), RestoreUnsafe.staticFieldOffset(f)) != 0;
+            return JdkUnsafe.getByte(JdkUnsafe.staticFieldBase(f), JdkUnsafe.staticFieldOffset(f)) != 0;
         } catch (Throwable t) {
             return false;
         }
@@ -190,7 +192,7 @@ final class HeapRebuild {
                     long bytes = (long) n << primArrayShift[ci];
                     p.need(pos, bytes, "array elements");
                     o = primitiveArray(elem, n);
-                    if (bytes > 0) RestoreUnsafe.copyMemory(null, p.base + pos, o, primArrayBase[ci], bytes);
+                    if (bytes > 0) JdkUnsafe.copyMemory(null, p.base + pos, o, primArrayBase[ci], bytes);
                     pos += bytes;
                     break;
                 }
@@ -254,7 +256,7 @@ final class HeapRebuild {
 
     private static Object instance(Class<?> type, int id) throws RestoreFailedException {
         try {
-            return RestoreUnsafe.allocateInstance(type);
+            return JdkUnsafe.allocateInstance(type);
         } catch (RuntimeException e) {
             throw new RestoreFailedException("object " + id + ": cannot allocate " + type.getName() + ": " + e);
         }
@@ -333,22 +335,22 @@ final class HeapRebuild {
     private String string(long pos, int n, boolean utf16) {
         if (!utf16) {
             byte[] value = new byte[n];
-            RestoreUnsafe.copyMemory(null, objects.base + pos, value, BYTE_BASE, n);
+            JdkUnsafe.copyMemory(null, objects.base + pos, value, BYTE_BASE, n);
             if (COMPACT_STRINGS) {
-                String s = (String) RestoreUnsafe.allocateInstance(String.class);
-                RestoreUnsafe.putReference(s, STRING_VALUE, value);
-                RestoreUnsafe.putByte(s, STRING_CODER, (byte) 0);
+                String s = (String) JdkUnsafe.allocateInstance(String.class);
+                JdkUnsafe.putReference(s, STRING_VALUE, value);
+                JdkUnsafe.putByte(s, STRING_CODER, (byte) 0);
                 return s;
             }
             return new String(value, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
         char[] chars = new char[n];
-        RestoreUnsafe.copyMemory(null, objects.base + pos, chars, CHAR_BASE, 2L * n);
+        JdkUnsafe.copyMemory(null, objects.base + pos, chars, CHAR_BASE, 2L * n);
         return new String(chars);
     }
 
-    private static final long BYTE_BASE = RestoreUnsafe.arrayBaseOffset(byte[].class);
-    private static final long CHAR_BASE = RestoreUnsafe.arrayBaseOffset(char[].class);
+    private static final long BYTE_BASE = JdkUnsafe.arrayBaseOffset(byte[].class);
+    private static final long CHAR_BASE = JdkUnsafe.arrayBaseOffset(char[].class);
 
     // ---- plans ----------------------------------------------------------------------
 
@@ -386,7 +388,7 @@ final class HeapRebuild {
                 plan.recordBytes += SIZE[kind];
                 long offset = -1;
                 if (target != null && RestoredClasses.findField(target, name, desc, false) >= 0) {
-                    offset = RestoreUnsafe.objectFieldOffset(owner, name);
+                    offset = JdkUnsafe.objectFieldOffset(owner, name);
                     if (kind == K_REF) plan.refTypes[at] = fieldType(desc, owner);
                 } else {
                     dropped++;
@@ -511,7 +513,7 @@ final class HeapRebuild {
             long a = base + pos;
             switch (kinds[f]) {
                 case K_REF: {
-                    int ref = RestoreUnsafe.getIntLE(a);
+                    int ref = JdkUnsafe.getIntLE(a);
                     pos += 4;
                     if (off < 0 || ref == 0) break;
                     Object v = ref(ref, id);
@@ -520,14 +522,14 @@ final class HeapRebuild {
                         throw new RestoreFailedException("object " + id + " (" + plan.type.getName() + "): field value "
                             + ref + " is a " + v.getClass().getName() + ", not a " + t.getName());
                     }
-                    RestoreUnsafe.putReference(o, off, v);
+                    JdkUnsafe.putReference(o, off, v);
                     break;
                 }
-                case K_INT: if (off >= 0) RestoreUnsafe.putInt(o, off, RestoreUnsafe.getIntLE(a)); pos += 4; break;
-                case K_LONG: if (off >= 0) RestoreUnsafe.putLong(o, off, RestoreUnsafe.getLongLE(a)); pos += 8; break;
-                case K_SHORT: if (off >= 0) RestoreUnsafe.putShort(o, off, RestoreUnsafe.getShortLE(a)); pos += 2; break;
-                case K_BOOL: if (off >= 0) RestoreUnsafe.putByte(o, off, (byte) (RestoreUnsafe.getByte(a) != 0 ? 1 : 0)); pos += 1; break;
-                default: if (off >= 0) RestoreUnsafe.putByte(o, off, RestoreUnsafe.getByte(a)); pos += 1; break;
+                case K_INT: if (off >= 0) JdkUnsafe.putInt(o, off, JdkUnsafe.getIntLE(a)); pos += 4; break;
+                case K_LONG: if (off >= 0) JdkUnsafe.putLong(o, off, JdkUnsafe.getLongLE(a)); pos += 8; break;
+                case K_SHORT: if (off >= 0) JdkUnsafe.putShort(o, off, JdkUnsafe.getShortLE(a)); pos += 2; break;
+                case K_BOOL: if (off >= 0) JdkUnsafe.putByte(o, off, (byte) (JdkUnsafe.getByte(a) != 0 ? 1 : 0)); pos += 1; break;
+                default: if (off >= 0) JdkUnsafe.putByte(o, off, JdkUnsafe.getByte(a)); pos += 1; break;
             }
         }
         return pos;
@@ -537,7 +539,7 @@ final class HeapRebuild {
         final long at = objects.base + pos;
         try {
             for (int i = 0; i < len; i++) {
-                int ref = RestoreUnsafe.getIntLE(at + 4L * i);
+                int ref = JdkUnsafe.getIntLE(at + 4L * i);
                 if (ref != 0) array[i] = ref(ref, id);
             }
         } catch (ArrayStoreException e) {

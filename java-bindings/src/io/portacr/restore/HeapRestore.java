@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import io.portacr.Native;
 
 /**
@@ -68,8 +70,8 @@ public final class HeapRestore {
     }
 
     public static Report run() throws RestoreFailedException {
-        if (RestoreUnsafe.UNAVAILABLE != null) {
-            throw new RestoreFailedException("jdk.internal.misc.Unsafe is not accessible (" + RestoreUnsafe.UNAVAILABLE
+        if (JdkUnsafe.UNAVAILABLE != null) {
+            throw new RestoreFailedException("jdk.internal.misc.Unsafe is not accessible (" + JdkUnsafe.UNAVAILABLE
                 + "); was the agent loaded with -agentpath?");
         }
         Report r = new Report();

@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 /**
  * Writes a recorded identity hash into a fresh object's header, so that
  * {@code System.identityHashCode} returns what it returned before the checkpoint and
@@ -24,13 +26,13 @@ final class IdentityHashes {
     static final int SHIFT = probeShift();
 
     private static int probeShift() {
-        if (RestoreUnsafe.UNAVAILABLE != null) return -1;
+        if (JdkUnsafe.UNAVAILABLE != null) return -1;
         int found = -1;
         // Several probes: one hash could match at two positions by chance.
         for (int attempt = 0; attempt < 4; attempt++) {
             Object probe = new Object();
             int hash = System.identityHashCode(probe);
-            long mark = RestoreUnsafe.getLong(probe, 0);
+            long mark = JdkUnsafe.getLong(probe, 0);
             int at = -1;
             for (int shift = 3; shift <= 33; shift++) {
                 if (((mark >>> shift) & HASH_MASK) == (hash & HASH_MASK)) {
@@ -50,12 +52,12 @@ final class IdentityHashes {
     }
 
     private static boolean write(Object o, int hash, int shift) {
-        long mark = RestoreUnsafe.getLong(o, 0);
+        long mark = JdkUnsafe.getLong(o, 0);
         if ((mark & 0b111) != 0b001) return false;
         long present = (mark >>> shift) & HASH_MASK;
         if (present != 0) return present == (hash & HASH_MASK);
         long marked = mark | ((hash & HASH_MASK) << shift);
-        return RestoreUnsafe.compareAndSetLong(o, 0, mark, marked);
+        return JdkUnsafe.compareAndSetLong(o, 0, mark, marked);
     }
 
     /** Gives {@code o} the identity hash {@code hash}; false if that was not possible. */

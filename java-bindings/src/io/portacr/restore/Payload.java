@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import io.portacr.Native;
 
 import java.nio.Buffer;
@@ -43,7 +45,7 @@ final class Payload {
             throw new RestoreFailedException(e.getMessage());
         }
         if (b == null || !b.isDirect()) throw new RestoreFailedException("section " + name + " is not available");
-        long address = RestoreUnsafe.getLong(b, RestoreUnsafe.objectFieldOffset(Buffer.class, "address"));
+        long address = JdkUnsafe.getLong(b, JdkUnsafe.objectFieldOffset(Buffer.class, "address"));
         return new Payload(b, address, b.capacity(), name);
     }
 
@@ -60,11 +62,11 @@ final class Payload {
     }
 
     int u8At(long at) {
-        return RestoreUnsafe.getByte(base + at) & 0xFF;
+        return JdkUnsafe.getByte(base + at) & 0xFF;
     }
 
     int u32At(long at) {
-        return RestoreUnsafe.getIntLE(base + at);
+        return JdkUnsafe.getIntLE(base + at);
     }
 
     // ---- bincode cursor ----
@@ -76,7 +78,7 @@ final class Payload {
 
     int u16() throws RestoreFailedException {
         need(pos, 2, "u16");
-        int v = RestoreUnsafe.getShortLE(base + pos) & 0xFFFF;
+        int v = JdkUnsafe.getShortLE(base + pos) & 0xFFFF;
         pos += 2;
         return v;
     }
@@ -90,7 +92,7 @@ final class Payload {
 
     long u64() throws RestoreFailedException {
         need(pos, 8, "u64");
-        long v = RestoreUnsafe.getLongLE(base + pos);
+        long v = JdkUnsafe.getLongLE(base + pos);
         pos += 8;
         return v;
     }
@@ -112,7 +114,7 @@ final class Payload {
         int n = length("string");
         need(pos, n, "string");
         byte[] b = new byte[n];
-        RestoreUnsafe.copyMemory(null, base + pos, b, RestoreUnsafe.arrayBaseOffset(byte[].class), n);
+        JdkUnsafe.copyMemory(null, base + pos, b, JdkUnsafe.arrayBaseOffset(byte[].class), n);
         pos += n;
         return new String(b, StandardCharsets.UTF_8);
     }

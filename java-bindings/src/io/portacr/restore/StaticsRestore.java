@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 
@@ -90,22 +92,22 @@ final class StaticsRestore {
                 // Application classes have the image's digest, so this is a JDK-side surprise.
                 throw new RestoreFailedException("static field " + c.getName() + "." + name + " does not exist in this JVM");
             }
-            Object base = RestoreUnsafe.staticFieldBase(field);
-            long off = RestoreUnsafe.staticFieldOffset(field);
+            Object base = JdkUnsafe.staticFieldBase(field);
+            long off = JdkUnsafe.staticFieldOffset(field);
             switch (desc.charAt(0)) {
-                case 'Z': RestoreUnsafe.putByte(base, off, (byte) (RestoreUnsafe.getByte(a) != 0 ? 1 : 0)); break;
-                case 'B': RestoreUnsafe.putByte(base, off, RestoreUnsafe.getByte(a)); break;
-                case 'C': case 'S': RestoreUnsafe.putShort(base, off, RestoreUnsafe.getShortLE(a)); break;
-                case 'I': case 'F': RestoreUnsafe.putInt(base, off, RestoreUnsafe.getIntLE(a)); break;
-                case 'J': case 'D': RestoreUnsafe.putLong(base, off, RestoreUnsafe.getLongLE(a)); break;
+                case 'Z': JdkUnsafe.putByte(base, off, (byte) (JdkUnsafe.getByte(a) != 0 ? 1 : 0)); break;
+                case 'B': JdkUnsafe.putByte(base, off, JdkUnsafe.getByte(a)); break;
+                case 'C': case 'S': JdkUnsafe.putShort(base, off, JdkUnsafe.getShortLE(a)); break;
+                case 'I': case 'F': JdkUnsafe.putInt(base, off, JdkUnsafe.getIntLE(a)); break;
+                case 'J': case 'D': JdkUnsafe.putLong(base, off, JdkUnsafe.getLongLE(a)); break;
                 default: {
-                    int ref = RestoreUnsafe.getIntLE(a);
+                    int ref = JdkUnsafe.getIntLE(a);
                     Object v = heap.ref(ref, 0);
                     if (v != null && !field.getType().isInstance(v)) {
                         throw new RestoreFailedException("static " + c.getName() + "." + name + ": value " + ref + " is a "
                             + v.getClass().getName() + ", not a " + field.getType().getName());
                     }
-                    RestoreUnsafe.putReference(base, off, v);
+                    JdkUnsafe.putReference(base, off, v);
                 }
             }
             values++;
@@ -119,7 +121,7 @@ final class StaticsRestore {
             if (classes.initState[ci] != RestoredClasses.INITIALIZED || classes.types[ci] == null) continue;
             if (classes.types[ci].isArray() || classes.types[ci].isPrimitive()) continue;
             try {
-                RestoreUnsafe.ensureClassInitialized(classes.types[ci]);
+                JdkUnsafe.ensureClassInitialized(classes.types[ci]);
             } catch (Throwable t) {
                 throw new RestoreFailedException("cannot initialize " + classes.types[ci].getName() + ": " + t);
             }

@@ -1,5 +1,7 @@
 package io.portacr.restore;
 
+import io.portacr.JdkUnsafe;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -116,7 +118,7 @@ final class Symbols {
         if (!Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
             throw new RestoreFailedException("JDK field " + name + "." + field + " is not a static reference field in this JDK");
         }
-        return RestoreUnsafe.getReference(RestoreUnsafe.staticFieldBase(f), RestoreUnsafe.staticFieldOffset(f));
+        return JdkUnsafe.getReference(JdkUnsafe.staticFieldBase(f), JdkUnsafe.staticFieldOffset(f));
     }
 
     private static ThreadGroup threadGroup(String name) throws RestoreFailedException {
