@@ -31,6 +31,7 @@ public class RestoreBench {
         long restoredAt = jdk.crac.management.CRaCMXBean.getCRaCMXBean().getRestoreTime();
         if (restoredAt > 0) System.out.println("resumed_after_agent_load_ms=" + (now - restoredAt));
         System.out.println("vm_hwm_kb=" + vmHwmKb());
+        System.out.println("rss_anon_kb=" + statusKb("RssAnon:") + " rss_file_kb=" + statusKb("RssFile:"));
         String after = summary();
         System.out.println("heap_intact=" + before.equals(after));
     }
@@ -51,8 +52,13 @@ public class RestoreBench {
 
     /** Peak resident set size of this process (VmHWM in /proc/self/status), in KiB. */
     static long vmHwmKb() throws java.io.IOException {
+        return statusKb("VmHWM:");
+    }
+
+    /** A figure of /proc/self/status in KiB, -1 when absent. */
+    static long statusKb(String key) throws java.io.IOException {
         for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
         return -1;
     }

@@ -317,11 +317,11 @@ extern "system" fn restore_from(mut env: JNIEnv, _: JClass) -> jstring {
 extern "system" fn restore_section(mut env: JNIEnv, _: JClass, kind: jint) -> jobject {
     guard(&mut env, std::ptr::null_mut(), |_, env| {
         let state = restore_state()?;
-        let payload = state.payload(portacr_image::SectionKind(kind as u32))?;
-        // SAFETY: the payload lives inside the restore state, which is never
-        // dropped (a static), so the memory outlives every buffer over it.
-        // The Java rebuild only reads it (spec/restore.md §4).
-        let buffer = unsafe { env.new_direct_byte_buffer(payload.as_ptr().cast_mut(), payload.len()) }?;
+        let (address, len) = state.section_memory(portacr_image::SectionKind(kind as u32))?;
+        // SAFETY: the memory lives inside the restore state, which is never
+        // dropped (a static), so it outlives every buffer over it. The Java
+        // rebuild only reads it, but for the control block (spec/restore.md §4).
+        let buffer = unsafe { env.new_direct_byte_buffer(address, len) }?;
         Ok(buffer.into_raw())
     })
 }

@@ -217,6 +217,54 @@ impl Image {
         }
     }
 
+    /// Decodes section `kind` into `out` (exactly its raw length), checksums
+    /// verified, without caching it; the file pages of each chunk are dropped
+    /// from this process's memory once the chunk is decoded (they stay in the
+    /// page cache). The restore uses this for OBJECTS so that the mapped file
+    /// does not stay resident beside the decoded payload (spec/restore.md §4.4).
+    pub fn decode_into(&self, kind: SectionKind, out: &mut [u8]) -> Result<()> {
+        let entry = self.section(kind).ok_or(ImageError::MissingSection(kind))?;
+        let stored = &self.bytes()[entry.offset as usize..(entry.offset + entry.stored_length) as usize];
+        if entry.codec == CODEC_STORED {
+            if out.len() != stored.len() {
+                return Err(ImageError::malformed(
+                    Location { part: Part::Section(kind), offset: entry.offset },
+                    format!("a {}-byte buffer cannot take the section's {} raw bytes", out.len(), stored.len()),
+                ));
+            }
+            check_raw_crc(entry, stored)?;
+            out.copy_from_slice(stored);
+            self.drop_resident(entry.offset as usize..(entry.offset + entry.stored_length) as usize);
+            return Ok(());
+        }
+        let base = entry.offset as usize;
+        decode_chunks_to(entry, stored, &mut ChunkOutput::Into(out), &mut |range| {
+            self.drop_resident(base + range.start..base + range.end)
+        })
+    }
+
+    /// The raw length of section `kind`.
+    pub fn raw_length(&self, kind: SectionKind) -> Option<u64> {
+        self.section(kind).map(|e| e.raw_length)
+    }
+
+    /// Drops the whole pages inside `range` of the mapped file from this
+    /// process's resident memory (a later read faults them in again from the
+    /// page cache). Best effort: an error leaves them resident.
+    fn drop_resident(&self, range: std::ops::Range<usize>) {
+        if let Backing::Mapped(map) = &self.backing {
+            let page = page_size();
+            let start = range.start.div_ceil(page) * page;
+            let end = range.end / page * page;
+            if end > start {
+                // SAFETY: the mapping is a shared read-only file mapping; after
+                // MADV_DONTNEED a read faults the same file bytes in again, so
+                // no reference into `map` sees different data.
+                let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+            }
+        }
+    }
+
     /// PLATFORM.
     pub fn platform(&self) -> Result<&SourcePlatform> {
         cached(&self.platform, || decode_whole(SectionKind::PLATFORM, self.payload(SectionKind::PLATFORM)?))
@@ -404,14 +452,69 @@ fn check_raw_crc(entry: &SectionEntry, raw: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Decodes a codec-1 section. The output grows chunk by chunk and a chunk is
-/// decompressed only after its crc matched, so memory follows real data,
-/// never a claimed length.
+/// Where [`decode_chunks_to`] puts the decoded chunks.
+enum ChunkOutput<'a> {
+    /// A vector that grows chunk by chunk, so memory follows real data,
+    /// never a claimed length.
+    Grow(Vec<u8>),
+    /// The caller's buffer of exactly the section's raw length.
+    Into(&'a mut [u8]),
+}
+
+impl ChunkOutput<'_> {
+    fn len(&self, filled: usize) -> usize {
+        match self {
+            ChunkOutput::Grow(v) => v.len(),
+            ChunkOutput::Into(_) => filled,
+        }
+    }
+
+    /// The `len` bytes after the `filled` ones, ready to be written.
+    fn room(&mut self, filled: usize, len: usize) -> &mut [u8] {
+        match self {
+            ChunkOutput::Grow(v) => {
+                // `resize` grows the Vec by doubling, so memory follows decoded data.
+                v.resize(filled + len, 0);
+                &mut v[filled..]
+            }
+            ChunkOutput::Into(b) => &mut b[filled..filled + len],
+        }
+    }
+}
+
+/// Decodes a codec-1 section into a vector.
 fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
-    let kind = entry.kind;
     let initial = entry.raw_length.min(4 * MAX_CHUNK_RAW_SIZE as u64) as usize;
-    let mut out: Vec<u8> = Vec::with_capacity(initial);
+    let mut out = ChunkOutput::Grow(Vec::with_capacity(initial));
+    decode_chunks_to(entry, stored, &mut out, &mut |_| {})?;
+    match out {
+        ChunkOutput::Grow(v) => Ok(v),
+        ChunkOutput::Into(_) => unreachable!("decode_chunks made a growing output"),
+    }
+}
+
+/// Decodes a codec-1 section chunk by chunk into `out`; a chunk is
+/// decompressed only after its crc matched. `decoded` is told the range of
+/// `stored` each chunk came from once the chunk is decoded (the restore
+/// drops those file pages from memory, spec/restore.md §4.4).
+fn decode_chunks_to(
+    entry: &SectionEntry,
+    stored: &[u8],
+    out: &mut ChunkOutput,
+    decoded: &mut dyn FnMut(std::ops::Range<usize>),
+) -> Result<()> {
+    let kind = entry.kind;
+    if let ChunkOutput::Into(b) = out {
+        if b.len() as u64 != entry.raw_length {
+            return Err(ImageError::malformed(
+                Location { part: Part::Section(kind), offset: entry.offset },
+                format!("a {}-byte buffer cannot take the section's {} raw bytes", b.len(), entry.raw_length),
+            ));
+        }
+    }
     let mut pos = 0usize;
+    let mut filled = 0usize;
+    let mut raw_crc = crc32fast::Hasher::new();
     let mut decompressor = zstd::bulk::Decompressor::new().map_err(ImageError::write)?;
     for chunk in 0..entry.chunk_count {
         let file_offset = entry.offset + pos as u64;
@@ -425,12 +528,13 @@ fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
         if raw_len == 0 || raw_len > MAX_CHUNK_RAW_SIZE {
             return Err(ImageError::limit(at, "chunk raw length", raw_len as u64, "MAX_CHUNK_RAW_SIZE", MAX_CHUNK_RAW_SIZE as u64));
         }
-        if out.len() as u64 + raw_len as u64 > entry.raw_length {
+        if out.len(filled) as u64 + raw_len as u64 > entry.raw_length {
             return Err(ImageError::malformed(
                 at,
                 format!("chunks hold more than the section's {} raw bytes", entry.raw_length),
             ));
         }
+        let chunk_start = pos;
         pos += CHUNK_HEADER_SIZE;
         let left = stored.len() - pos;
         if (stored_len as usize) > left {
@@ -441,11 +545,8 @@ fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
         if computed != crc {
             return Err(ImageError::checksum(at, "chunk", crc, computed));
         }
-        let before = out.len();
-        // `resize` grows the Vec by doubling, so memory follows decoded data.
-        out.resize(before + raw_len as usize, 0);
-        let decoded = decompressor.decompress_to_buffer(frame, &mut out[before..]);
-        let written = match decoded {
+        let room = out.room(filled, raw_len as usize);
+        let written = match decompressor.decompress_to_buffer(frame, room) {
             Ok(n) => n,
             Err(e) => {
                 return Err(ImageError::malformed(at, format!("zstd frame does not decode to {raw_len} bytes: {e}")));
@@ -454,7 +555,11 @@ fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
         if written != raw_len as usize {
             return Err(ImageError::malformed(at, format!("zstd frame decodes to {written} bytes, chunk header says {raw_len}")));
         }
+        // Hashed while the chunk is still in the cache.
+        raw_crc.update(&out.room(filled, raw_len as usize)[..]);
+        filled += raw_len as usize;
         pos += stored_len as usize;
+        decoded(chunk_start..pos);
     }
     if pos != stored.len() {
         return Err(ImageError::malformed(
@@ -462,14 +567,22 @@ fn decode_chunks(entry: &SectionEntry, stored: &[u8]) -> Result<Vec<u8>> {
             format!("{} bytes after the last chunk", stored.len() - pos),
         ));
     }
-    if out.len() as u64 != entry.raw_length {
+    if filled as u64 != entry.raw_length {
         return Err(ImageError::malformed(
             Location { part: Part::Section(kind), offset: entry.offset },
-            format!("chunks hold {} raw bytes, section table says {}", out.len(), entry.raw_length),
+            format!("chunks hold {} raw bytes, section table says {}", filled, entry.raw_length),
         ));
     }
-    check_raw_crc(entry, &out)?;
-    Ok(out)
+    let computed = raw_crc.finalize();
+    if computed != entry.raw_crc32 {
+        return Err(ImageError::checksum(
+            Location { part: Part::Section(kind), offset: entry.offset },
+            "payload",
+            entry.raw_crc32,
+            computed,
+        ));
+    }
+    Ok(())
 }
 
 fn bincode_message(e: bincode::error::DecodeError) -> String {
@@ -584,6 +697,13 @@ impl Layouts {
     pub fn record_bytes(&self, class: u32) -> Option<usize> {
         self.spans.get(class as usize).map(|s| s.2 as usize)
     }
+}
+
+/// The size of a memory page (4 KiB when the system does not say).
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 { n as usize } else { 4096 }
 }
 
 /// Bounds-checked little-endian reading of a raw payload.

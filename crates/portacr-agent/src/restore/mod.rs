@@ -12,11 +12,13 @@
 //!
 //! - `compat.rs`: the compatibility gate (every mismatch at once).
 //! - `objects_scan.rs`: the object count and heap estimate of OBJECTS.
+//! - `heap_payload.rs`: OBJECTS and the reference stream in memory, released as read.
 //! - `class_hook.rs`: `<clinit>` replacement and resume prologues in ClassFileLoadHook.
 //! - `resume_plan.rs`: the frames to resume and the values each one takes.
 
 pub mod class_hook;
 pub mod compat;
+pub mod heap_payload;
 pub mod objects_scan;
 pub mod resume_natives;
 pub mod resume_plan;
@@ -37,8 +39,9 @@ use crate::{log_debug, log_info};
 pub const REQUIRED_SECTIONS: [SectionKind; 8] = SectionKind::ALL;
 
 /// Everything the restore keeps between `Agent_OnLoad` and the end of the
-/// rebuild. The decoded payloads live inside `image` for the life of the
-/// process: Java reads them through direct ByteBuffers.
+/// rebuild. The small decoded payloads live inside `image` for the life of
+/// the process, OBJECTS in `heap` (given back as the rebuild reads it,
+/// spec/restore.md §4.4): Java reads them through direct ByteBuffers.
 pub struct RestoreState {
     /// The `restoreFrom=` directory, as given.
     pub dir: PathBuf,
@@ -62,7 +65,26 @@ pub struct RestoreState {
     pub resume: Option<resume_plan::ResumeTargets>,
     /// The thread decoding the heap sections while the JVM initializes
     /// (started by [`open`], joined at VMInit).
-    early_decode: Mutex<Option<std::thread::JoinHandle<std::time::Duration>>>,
+    early_decode: Mutex<Option<std::thread::JoinHandle<EarlyDecode>>>,
+    /// OBJECTS and its reference stream, from VMInit on.
+    heap: OnceLock<heap_payload::HeapPayload>,
+}
+
+/// What the decoding thread started at agent load produced: OBJECTS decoded
+/// into its own mapping, or `None` when that failed (VMInit decodes again and
+/// reports why).
+struct EarlyDecode {
+    took: std::time::Duration,
+    objects: Option<memmap2::MmapMut>,
+}
+
+/// Decodes OBJECTS into a fresh anonymous mapping of its raw length.
+fn decode_objects(image: &Image) -> Result<memmap2::MmapMut, ImageError> {
+    let len = image.raw_length(SectionKind::OBJECTS).ok_or(ImageError::MissingSection(SectionKind::OBJECTS))?;
+    let len = usize::try_from(len).map_err(|_| ImageError::MissingSection(SectionKind::OBJECTS))?;
+    let mut map = heap_payload::anonymous(len).map_err(ImageError::Write)?;
+    image.decode_into(SectionKind::OBJECTS, &mut map[..len])?;
+    Ok(map)
 }
 
 static RESTORE: OnceLock<RestoreState> = OnceLock::new();
@@ -188,6 +210,7 @@ pub fn open(dir: &Path, target: &TargetVm) -> Result<&'static RestoreState, Rest
         resume,
         image,
         early_decode: Mutex::new(None),
+        heap: OnceLock::new(),
     };
     RESTORE.set(state).map_err(|_| RestoreError::Twice)?;
     let state = RESTORE.get().ok_or(RestoreError::Twice)?;
@@ -198,10 +221,10 @@ pub fn open(dir: &Path, target: &TargetVm) -> Result<&'static RestoreState, Rest
     // asks again and reports them.
     let decoding = std::thread::Builder::new().name("portacr-decode".into()).spawn(move || {
         let started = Instant::now();
-        let _ = state.image.payload(SectionKind::OBJECTS);
+        let objects = decode_objects(&state.image).ok();
         let _ = state.image.payload(SectionKind::STATICS);
         let _ = state.image.symrefs();
-        started.elapsed()
+        EarlyDecode { took: started.elapsed(), objects }
     });
     if let Ok(handle) = decoding {
         *state.early_decode.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
@@ -224,15 +247,22 @@ impl RestoreState {
         let decode = Instant::now();
         let early = self.early_decode.lock().unwrap_or_else(|p| p.into_inner()).take();
         // A panic there leaves the payload undecoded: it is decoded below.
-        let early_took = early.and_then(|handle| handle.join().ok());
+        let early = early.and_then(|handle| handle.join().ok());
+        let early_took = early.as_ref().map(|e| e.took);
         self.image.payload(SectionKind::STATICS).map_err(image_err)?;
         self.image.symrefs().map_err(image_err)?;
-        let objects = self.image.payload(SectionKind::OBJECTS).map_err(image_err)?;
+        let objects = match early.and_then(|e| e.objects) {
+            Some(map) => map,
+            None => decode_objects(&self.image).map_err(image_err)?,
+        };
+        let objects_len = self.image.raw_length(SectionKind::OBJECTS).unwrap_or(0) as usize;
         let decoded = decode.elapsed();
         let scan = Instant::now();
         let classes = self.image.classes().map_err(image_err)?;
         let layouts = self.image.layouts().map_err(image_err)?;
-        let counts = match objects_scan::scan(objects, classes, layouts) {
+        let mut refs = heap_payload::RefsWriter::new(objects_len, classes.len())
+            .map_err(|e| image_err(ImageError::Write(e)))?;
+        let counts = match objects_scan::scan(&objects[..objects_len], classes, layouts, Some(&mut refs)) {
             Ok(c) => c,
             Err(mine) => {
                 // The image crate's reader names the defect in the format's
@@ -244,9 +274,19 @@ impl RestoreState {
                 });
             }
         };
+        let refs_len = refs.len();
+        let _ = self.heap.set(heap_payload::HeapPayload::new(objects, objects_len, refs));
+        if let Some(heap) = self.static_heap() {
+            // Gives pages back behind the rebuild's read marks; ends when
+            // the rebuild says it is done.
+            let _ = std::thread::Builder::new()
+                .name("portacr-release".into())
+                .spawn(move || heap.release_behind_readers());
+        }
+        log_debug!("restore: reference stream of pass 2: {} bytes", refs_len);
         log_info!(
             "restore: OBJECTS {} bytes decoded in {:.1} ms (waited for {:.1} ms at VMInit), {} objects scanned in {:.1} ms, live data estimate {} bytes",
-            objects.len(),
+            objects_len,
             early_took.unwrap_or(decoded).max(decoded).as_secs_f64() * 1e3,
             decoded.as_secs_f64() * 1e3,
             counts.objects,
@@ -291,5 +331,26 @@ impl RestoreState {
     /// process.
     pub fn payload(&'static self, kind: SectionKind) -> Result<&'static [u8], ImageError> {
         self.image.payload(kind)
+    }
+
+    /// Address and length of the memory Java reads for section `kind`:
+    /// OBJECTS, the reference stream and the control block from the heap
+    /// payload (given back as they are read, so Rust keeps no slice of
+    /// them), every other section from the image.
+    pub fn section_memory(&'static self, kind: SectionKind) -> Result<(*mut u8, usize), ImageError> {
+        if let Some(region) = self.heap.get().and_then(|heap| heap.region(kind.0)) {
+            return Ok(region);
+        }
+        if kind == SectionKind::OBJECTS || kind.0 == heap_payload::REFS_KIND || kind.0 == heap_payload::CONTROL_KIND {
+            // Only before VMInit's check, which Java never runs before.
+            return Err(ImageError::MissingSection(kind));
+        }
+        let payload = self.image.payload(kind)?;
+        Ok((payload.as_ptr().cast_mut(), payload.len()))
+    }
+
+    /// This state as the static it is (the release thread outlives any borrow).
+    fn static_heap(&self) -> Option<&'static heap_payload::HeapPayload> {
+        state().filter(|s| std::ptr::eq(*s, self)).and_then(|s| s.heap.get())
     }
 }

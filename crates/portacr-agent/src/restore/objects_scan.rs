@@ -9,6 +9,8 @@
 
 use portacr_image::{ClassRecord, ImageError, Layouts, Location, PrimKind, SectionKind};
 
+use super::heap_payload::RefsWriter;
+
 /// What [`scan`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ObjectCounts {
@@ -30,8 +32,14 @@ fn align8(n: u64) -> u64 {
     (n + 7) & !7
 }
 
-/// Counts the records of an OBJECTS payload and estimates their heap size.
-pub fn scan(data: &[u8], classes: &[ClassRecord], layouts: &Layouts) -> Result<ObjectCounts, ImageError> {
+/// Counts the records of an OBJECTS payload and estimates their heap size;
+/// with `refs`, also writes the reference stream of pass 2 (heap_payload.rs).
+pub fn scan(
+    data: &[u8],
+    classes: &[ClassRecord],
+    layouts: &Layouts,
+    mut refs: Option<&mut RefsWriter>,
+) -> Result<ObjectCounts, ImageError> {
     let mut pos = 0usize;
     let mut counts = ObjectCounts::default();
     let defect = |object: u64, at: usize, message: String| ImageError::Malformed {
@@ -70,7 +78,10 @@ pub fn scan(data: &[u8], classes: &[ClassRecord], layouts: &Layouts) -> Result<O
                 let bytes = layouts
                     .record_bytes(index)
                     .ok_or_else(|| defect(object, at, format!("no layout for class {index}")))?;
-                take(&mut pos, bytes, object)?;
+                let values = take(&mut pos, bytes, object)?;
+                if let (Some(refs), Some(layout)) = (refs.as_deref_mut(), layouts.layout(index)) {
+                    refs.instance(object, index, layout, &data[values..values + bytes]);
+                }
                 align8(HEADER + bytes as u64)
             }
             2 => {
@@ -92,7 +103,10 @@ pub fn scan(data: &[u8], classes: &[ClassRecord], layouts: &Layouts) -> Result<O
                 class_of(&mut pos)?;
                 let at = take(&mut pos, 4, object)?;
                 let length = read_u32(data, at) as usize;
-                take(&mut pos, length * 4, object)?;
+                let elements = take(&mut pos, length * 4, object)?;
+                if let Some(refs) = refs.as_deref_mut() {
+                    refs.array(object, length as u32, &data[elements..elements + length * 4]);
+                }
                 align8(HEADER + 4 * length as u64)
             }
             4 => {
@@ -126,10 +140,10 @@ mod tests {
         let layouts = Layouts::default();
         // A STRING whose length says 10 bytes but 2 follow.
         let data = [4u8, 0, 10, 0, 0, 0, b'a', b'b'];
-        let e = scan(&data, &classes, &layouts).unwrap_err().to_string();
+        let e = scan(&data, &classes, &layouts, None).unwrap_err().to_string();
         assert!(e.contains("object 1") && e.contains("truncated"), "{e}");
         let ok = [4u8, 0, 2, 0, 0, 0, b'a', b'b', 5, 0, 0, 0, 0];
-        let counts = scan(&ok, &classes, &layouts).unwrap();
+        let counts = scan(&ok, &classes, &layouts, None).unwrap();
         assert_eq!(counts.objects, 2);
         assert_eq!(counts.estimated_heap_bytes, STRING_OBJECT + 24);
     }
