@@ -41,9 +41,18 @@ final class HeapRebuild {
         Class<?>[] refTypes;  // per K_REF value: the field's type (null: no check needed)
         int recordBytes;
         boolean repairHash;
+        /** Primitive fields this VM has: kind, offset, position in the record (pass 1 sets them). */
+        byte[] primKinds;
+        long[] primOffsets;
+        int[] primPositions;
+        /** Per reference slot of the image's layout: offset here (-1: dropped) and store check (pass 2). */
+        long[] refOffsets;
+        Class<?>[] refChecks;
     }
 
     private final Payload objects;
+    /** The agent's reference stream (pass 2) and the control block of read marks. */
+    private final Payload refs, control;
     private final RestoredClasses classes;
     private final Object[] symbols;
     private final InstancePlan[] plans;
@@ -62,8 +71,10 @@ final class HeapRebuild {
     int[] repairIds = new int[16];
     int repairCount;
 
-    HeapRebuild(Payload objects, RestoredClasses classes, Object[] symbols) {
+    HeapRebuild(Payload objects, Payload refs, Payload control, RestoredClasses classes, Object[] symbols) {
         this.objects = objects;
+        this.refs = refs;
+        this.control = control;
         this.classes = classes;
         this.symbols = symbols;
         this.plans = new InstancePlan[classes.count];
@@ -118,20 +129,29 @@ final class HeapRebuild {
      * chunks out to two threads.
      */
     static final int CHUNK = 4096;
-    /** Payload offset of the first record of chunk k (ids k*CHUNK+1 ..), recorded by pass 1. */
-    private long[] chunkStarts = new long[64];
-    private int chunkCount;
+
+    /** Control block words (restore/heap_payload.rs). */
+    private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, REFS_CHUNKS = 3;
+    /** Bytes read between two read marks: the agent gives memory back in steps of this. */
+    private static final long MARK_STEP = 1 << 20;
 
     void allocateAll() throws RestoreFailedException {
         final long length = objects.length;
         long pos = 0;
-        int chunks = 0;
+        long marked = 0;
         while (pos < length) {
-            if (chunks == chunkStarts.length) chunkStarts = Arrays.copyOf(chunkStarts, chunks * 2);
-            chunkStarts[chunks++] = pos;
             pos = allocateChunk(pos, count + CHUNK);
+            if (pos - marked >= MARK_STEP) {
+                control.mark(CONSUMED_OBJECTS, marked, pos);
+                marked = pos;
+            }
         }
-        chunkCount = chunks;
+        control.mark(CONSUMED_OBJECTS, marked, length);
+    }
+
+    /** Tells the agent that OBJECTS and the reference stream are no longer read (also after a failure). */
+    void done() {
+        control.mark(DONE, 0, 1);
     }
 
     /** Makes the objects of the records from {@code pos} up to id {@code lastId}; returns the next record's offset. */
@@ -174,8 +194,9 @@ final class HeapRebuild {
                         plan = plan(ci, id);
                     }
                     p.need(pos, plan.recordBytes, "field values");
-                    pos += plan.recordBytes;
                     o = instance(plan.type, id);
+                    if (plan.primKinds.length != 0) setPrimitives(o, plan, p.base + pos);
+                    pos += plan.recordBytes;
                     if (plan.repairHash) addRepair(id);
                     break;
                 }
@@ -254,6 +275,24 @@ final class HeapRebuild {
         return pos;
     }
 
+    /** Sets the primitive fields of a fresh instance from its record's values at {@code a}. */
+    private static void setPrimitives(Object o, InstancePlan plan, long a) {
+        final byte[] kinds = plan.primKinds;
+        final long[] offsets = plan.primOffsets;
+        final int[] at = plan.primPositions;
+        for (int f = 0; f < kinds.length; f++) {
+            long off = offsets[f];
+            long v = a + at[f];
+            switch (kinds[f]) {
+                case K_INT: JdkUnsafe.putInt(o, off, JdkUnsafe.getIntLE(v)); break;
+                case K_LONG: JdkUnsafe.putLong(o, off, JdkUnsafe.getLongLE(v)); break;
+                case K_SHORT: JdkUnsafe.putShort(o, off, JdkUnsafe.getShortLE(v)); break;
+                case K_BOOL: JdkUnsafe.putByte(o, off, (byte) (JdkUnsafe.getByte(v) != 0 ? 1 : 0)); break;
+                default: JdkUnsafe.putByte(o, off, JdkUnsafe.getByte(v)); break;
+            }
+        }
+    }
+
     private static Object instance(Class<?> type, int id) throws RestoreFailedException {
         try {
             return JdkUnsafe.allocateInstance(type);
@@ -287,6 +326,17 @@ final class HeapRebuild {
     private Object missing(int ci, int id) {
         Log.debug("object " + id + " of class " + RestoredClasses.javaName(classes.names[ci]) + ", which this JDK lacks, is left out");
         return new Missing(RestoredClasses.javaName(classes.names[ci]));
+    }
+
+    /** Reference slots of the image's layout of class {@code ci} (records of a missing class). */
+    private int refSlots(int ci) {
+        int n = 0;
+        for (int k = ci; k >= 0 && k < classes.count; k = classes.superClass[k]) {
+            for (int f = 0; f < classes.fieldNames[k].length; f++) {
+                if ((classes.fieldFlags[k][f] & java.lang.reflect.Modifier.STATIC) == 0 && kindOf(classes.fieldDescriptors[k][f]) == K_REF) n++;
+            }
+        }
+        return n;
     }
 
     private int layoutBytes(int ci) {
@@ -400,6 +450,26 @@ final class HeapRebuild {
             }
         }
         plan.repairHash = HashRepair.mayNeedRepair(type);
+        int prims = 0, refSlots = 0;
+        for (int f = 0; f < n; f++) {
+            if (plan.kinds[f] == K_REF) refSlots++;
+            else if (plan.offsets[f] >= 0) prims++;
+        }
+        plan.primKinds = new byte[prims];
+        plan.primOffsets = new long[prims];
+        plan.primPositions = new int[prims];
+        plan.refOffsets = new long[refSlots];
+        plan.refChecks = new Class<?>[refSlots];
+        for (int f = 0, p = 0, r = 0, position = 0; f < n; position += SIZE[plan.kinds[f]], f++) {
+            if (plan.kinds[f] == K_REF) {
+                plan.refOffsets[r] = plan.offsets[f];
+                plan.refChecks[r++] = plan.refTypes[f];
+            } else if (plan.offsets[f] >= 0) {
+                plan.primKinds[p] = plan.kinds[f];
+                plan.primOffsets[p] = plan.offsets[f];
+                plan.primPositions[p++] = position;
+            }
+        }
         plans[ci] = plan;
         return plan;
     }
@@ -415,25 +485,35 @@ final class HeapRebuild {
         }
     }
 
-    // ---- pass 2 ---------------------------------------------------------------------
+    // ---- pass 2 ----------------------------------------------------------------------
 
     /**
-     * Sets fields and elements, chunk by chunk, on this thread and one helper when the
-     * machine has more than one core: every chunk writes only into its own objects, and
-     * {@link #byId} is complete and no longer written, so the chunks are independent.
+     * Sets reference fields and elements from the agent's reference stream (primitive fields
+     * were set by pass 1, so OBJECTS is not read again and the agent has already given most
+     * of it back), chunk by chunk, on this thread and one helper when the machine has more
+     * than one core: every chunk writes only into its own objects, and {@link #byId} is
+     * complete and no longer written, so the chunks are independent.
      */
     void fillAll() throws RestoreFailedException {
+        final int chunks = (int) control.word(REFS_CHUNKS);
+        if (chunks < 0 || 8L * (REFS_CHUNKS + 2 + (long) chunks) > control.length) {
+            throw new RestoreFailedException("the agent's reference stream index is damaged (" + chunks + " chunks)");
+        }
+        finished = new boolean[chunks];
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable worker = () -> {
             try {
-                for (int k; failure.get() == null && (k = next.getAndIncrement()) < chunkCount; ) fillChunk(k);
+                for (int k; failure.get() == null && (k = next.getAndIncrement()) < chunks; ) {
+                    fillChunk(refsStart(k), refsStart(k + 1));
+                    finishedChunk(k);
+                }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
         };
         Thread helper = null;
-        if (Runtime.getRuntime().availableProcessors() > 1 && chunkCount > 1) {
+        if (Runtime.getRuntime().availableProcessors() > 1 && chunks > 1) {
             helper = new Thread(null, worker, "portacr-restore-fill", 0, false);
             helper.setDaemon(true);
             helper.start();
@@ -458,85 +538,68 @@ final class HeapRebuild {
         if (t != null) throw new IllegalStateException(t);
     }
 
-    private void fillChunk(int chunk) throws RestoreFailedException {
-        final Payload p = objects;
+    /** Per reference-stream chunk: filled. {@link #lowWater}: the first chunk not filled. */
+    private boolean[] finished;
+    private int lowWater;
+
+    private long refsStart(int k) {
+        return control.word(REFS_CHUNKS + 1 + k);
+    }
+
+    /** Moves the read mark of the reference stream past every chunk filled so far. */
+    private synchronized void finishedChunk(int k) {
+        finished[k] = true;
+        int before = lowWater;
+        while (lowWater < finished.length && finished[lowWater]) lowWater++;
+        if (lowWater != before) control.mark(CONSUMED_REFS, refsStart(before), refsStart(lowWater));
+    }
+
+    private void fillChunk(long pos, long end) throws RestoreFailedException {
+        final Payload r = refs;
         final Object[] objs = byId;
-        final int lastId = (int) Math.min(count, (chunk + 1L) * CHUNK);
-        long pos = chunkStarts[chunk];
-        for (int id = chunk * CHUNK + 1; id <= lastId; id++) {
-            int tag = p.u8At(pos);
-            pos += (tag & 0x80) != 0 ? 5 : 1;
-            switch (tag & 0x0F) {
-                case KIND_INSTANCE: {
-                    int ci = p.u32At(pos);
-                    pos += 4;
-                    Object o = objs[id];
-                    if (o instanceof Missing) {
-                        pos += layoutBytes(ci);
-                        break;
-                    }
-                    pos = fillInstance(o, plans[ci], pos, id);
-                    break;
-                }
-                case KIND_PRIM_ARRAY: {
-                    int ci = p.u32At(pos);
-                    int len = p.u32At(pos + 4);
-                    pos += 8 + ((long) len << primArrayShift[ci]);
-                    break;
-                }
-                case KIND_REF_ARRAY: {
-                    int len = p.u32At(pos + 4);
-                    pos += 8;
-                    fillArray((Object[]) objs[id], len, pos, id);
-                    pos += 4L * len;
-                    break;
-                }
-                case KIND_STRING: {
-                    int flags = p.u8At(pos);
-                    int len = p.u32At(pos + 1);
-                    pos += 5 + ((flags & 2) != 0 ? 2L * len : len);
-                    break;
-                }
-                default:
-                    pos += 4;
-                    break;
+        if (pos < 0 || end > r.length || pos > end) throw r.defect(pos, "chunk ends at 0x" + Long.toHexString(end));
+        while (pos < end) {
+            r.need(pos, 8, "reference record");
+            int id = r.u32At(pos);
+            int header = r.u32At(pos + 4);
+            pos += 8;
+            if (id <= 0 || id > count) throw r.defect(pos - 8, "object id " + Integer.toUnsignedString(id));
+            Object o = objs[id];
+            if (header < 0) {
+                int len = header & 0x7FFFFFFF;
+                r.need(pos, 4L * len, "array elements");
+                fillArray((Object[]) o, len, r.base + pos, id);
+                pos += 4L * len;
+            } else if (o instanceof Missing) {
+                pos += 4L * refSlots(header);
+            } else {
+                InstancePlan plan = header < plans.length ? plans[header] : null;
+                if (plan == null) throw r.defect(pos - 8, "object " + id + ": no plan for class index " + header);
+                r.need(pos, 4L * plan.refOffsets.length, "reference values");
+                fillReferences(o, plan, r.base + pos, id);
+                pos += 4L * plan.refOffsets.length;
             }
         }
     }
 
-    private long fillInstance(Object o, InstancePlan plan, long pos, int id) throws RestoreFailedException {
-        final long base = objects.base;
-        final byte[] kinds = plan.kinds;
-        final long[] offsets = plan.offsets;
-        for (int f = 0; f < kinds.length; f++) {
+    private void fillReferences(Object o, InstancePlan plan, long a, int id) throws RestoreFailedException {
+        final long[] offsets = plan.refOffsets;
+        final Class<?>[] checks = plan.refChecks;
+        for (int f = 0; f < offsets.length; f++) {
             long off = offsets[f];
-            long a = base + pos;
-            switch (kinds[f]) {
-                case K_REF: {
-                    int ref = JdkUnsafe.getIntLE(a);
-                    pos += 4;
-                    if (off < 0 || ref == 0) break;
-                    Object v = ref(ref, id);
-                    Class<?> t = plan.refTypes[f];
-                    if (v != null && t != null && !t.isInstance(v)) {
-                        throw new RestoreFailedException("object " + id + " (" + plan.type.getName() + "): field value "
-                            + ref + " is a " + v.getClass().getName() + ", not a " + t.getName());
-                    }
-                    JdkUnsafe.putReference(o, off, v);
-                    break;
-                }
-                case K_INT: if (off >= 0) JdkUnsafe.putInt(o, off, JdkUnsafe.getIntLE(a)); pos += 4; break;
-                case K_LONG: if (off >= 0) JdkUnsafe.putLong(o, off, JdkUnsafe.getLongLE(a)); pos += 8; break;
-                case K_SHORT: if (off >= 0) JdkUnsafe.putShort(o, off, JdkUnsafe.getShortLE(a)); pos += 2; break;
-                case K_BOOL: if (off >= 0) JdkUnsafe.putByte(o, off, (byte) (JdkUnsafe.getByte(a) != 0 ? 1 : 0)); pos += 1; break;
-                default: if (off >= 0) JdkUnsafe.putByte(o, off, JdkUnsafe.getByte(a)); pos += 1; break;
+            int ref = JdkUnsafe.getIntLE(a + 4L * f);
+            if (off < 0 || ref == 0) continue;
+            Object v = ref(ref, id);
+            Class<?> t = checks[f];
+            if (v != null && t != null && !t.isInstance(v)) {
+                throw new RestoreFailedException("object " + id + " (" + plan.type.getName() + "): field value "
+                    + ref + " is a " + v.getClass().getName() + ", not a " + t.getName());
             }
+            JdkUnsafe.putReference(o, off, v);
         }
-        return pos;
     }
 
-    private void fillArray(Object[] array, int len, long pos, int id) throws RestoreFailedException {
-        final long at = objects.base + pos;
+    private void fillArray(Object[] array, int len, long at, int id) throws RestoreFailedException {
         try {
             for (int i = 0; i < len; i++) {
                 int ref = JdkUnsafe.getIntLE(at + 4L * i);

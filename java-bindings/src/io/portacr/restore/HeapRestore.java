@@ -92,7 +92,8 @@ public final class HeapRestore {
         Object[] symbols = Symbols.bind(Payload.of(Payload.SYMREFS), classes);
         r.symbols = System.nanoTime() - t;
 
-        HeapRebuild heap = new HeapRebuild(Payload.of(Payload.OBJECTS), classes, symbols);
+        HeapRebuild heap = new HeapRebuild(Payload.of(Payload.OBJECTS), Payload.of(Payload.REFS), Payload.of(Payload.CONTROL),
+            classes, symbols);
         StaticsRestore statics = new StaticsRestore(Payload.of(Payload.STATICS), classes, heap);
         // Classes initialized while the heap is built (allocateInstance initializes) get
         // their statics after it; later ones from the handler.
@@ -106,12 +107,17 @@ public final class HeapRestore {
             }
         });
 
-        t = System.nanoTime();
-        heap.allocateAll();
-        r.allocate = System.nanoTime() - t;
-        t = System.nanoTime();
-        heap.fillAll();
-        r.fill = System.nanoTime() - t;
+        try {
+            t = System.nanoTime();
+            heap.allocateAll();
+            r.allocate = System.nanoTime() - t;
+            t = System.nanoTime();
+            heap.fillAll();
+            r.fill = System.nanoTime() - t;
+        } finally {
+            // The agent gives OBJECTS and the reference stream back (spec/restore.md §4.4).
+            heap.done();
+        }
         r.objectCount = heap.count;
         r.hashesRecorded = heap.hashesRecorded;
         r.hashesNotSet = heap.hashesNotSet;

@@ -19,6 +19,11 @@ import java.nio.charset.StandardCharsets;
  */
 final class Payload {
     static final int PLATFORM = 1, LAUNCH = 2, CLASSES = 3, SYMREFS = 4, OBJECTS = 5, STATICS = 6;
+    /**
+     * Not image sections: the agent's reference stream of pass 2 and the control block in
+     * which the rebuild says how far it has read (restore/heap_payload.rs, spec/restore.md §4.1).
+     */
+    static final int REFS = 100, CONTROL = 101;
     private static final String[] NAMES = {"?", "PLATFORM", "LAUNCH", "CLASSES", "SYMREFS", "OBJECTS", "STATICS"};
 
     /** Keeps the buffer (and so the agent's memory mapping) reachable. */
@@ -37,7 +42,7 @@ final class Payload {
     }
 
     static Payload of(int kind) throws RestoreFailedException {
-        String name = kind < NAMES.length ? NAMES[kind] : "kind " + kind;
+        String name = kind < NAMES.length ? NAMES[kind] : kind == REFS ? "OBJECTS references" : kind == CONTROL ? "control" : "kind " + kind;
         ByteBuffer b;
         try {
             b = Native.restoreSection(kind);
@@ -67,6 +72,23 @@ final class Payload {
 
     int u32At(long at) {
         return JdkUnsafe.getIntLE(base + at);
+    }
+
+    // ---- control block (native-endian u64 words) ----
+
+    /** Control word {@code w}. */
+    long word(int w) {
+        return JdkUnsafe.getLongLE(base + 8L * w);
+    }
+
+    /**
+     * Sets control word {@code w} from {@code expected} to {@code value} with a volatile
+     * compare-and-set: the reads before it are done before the agent sees the mark (the
+     * agent then gives the memory below it back). Only one thread writes a word at a time.
+     */
+    void mark(int w, long expected, long value) {
+        if (8L * w + 8 > length) return;
+        JdkUnsafe.compareAndSetLong(null, base + 8L * w, expected, value);
     }
 
     // ---- bincode cursor ----
