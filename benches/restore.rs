@@ -1,7 +1,8 @@
 //! Restore benchmark: the checkpoint benchmark's heap (`benches/apps/HeapBench.java`,
 //! about 200 MB and 1 GB live) is checkpointed by `benches/apps/RestoreBench.java`, then
-//! restored several times, under G1 as the user runs it, under G1 with a young generation
-//! large enough that no collection runs during the rebuild (`-Xmn`), and under Parallel GC.
+//! restored several times: under G1 started by hand (`java -agentpath:…`, no more options),
+//! by `portacr restore` (which adds a young generation fitting the image, spec/restore.md
+//! §6), under G1 with `-Xmn` of 1.5 × the live heap, and under Parallel and Serial GC.
 //! Each row is the median of the runs: the restore's phases as the agent and the rebuild log
 //! them (`log=info`), objects/s of the object rebuild, the time until the program runs
 //! again, and the peak resident memory (VmHWM) against the live heap plus the VmHWM of the
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use common::{MB, env_list, figures, jdk_named, median, number};
 use portacr_e2e::apps::compile_sources;
-use portacr_e2e::{agent_path, fresh_dir, process, repo_root, Jdk, Jvm};
+use portacr_e2e::{agent_path, cli_path, fresh_dir, process, repo_root, Jdk, Jvm};
 
 fn main() {
     let sizes = env_list("PORTACR_BENCH_SIZES", "200,1024");
@@ -71,18 +72,29 @@ fn run_case(jdk: Jdk, size_mb: u64, runs: usize, classes: &Path) {
     let base_kb = number(&figures(&baseline.stdout), "vm_hwm_kb", &format!("{context} baseline"));
 
     let young = format!("-Xmn{}m", (live / MB * 1.5) as u64 + 64);
-    let configs: [(&str, Vec<String>); 3] =
-        [("G1", vec![]), ("G1+Xmn", vec![young]), ("Parallel", vec!["-XX:+UseParallelGC".into()])];
+    // "G1 cli": `portacr restore IMG` with the recorded options (the same -Xmx/-Xms).
+    let configs: [(&str, Vec<String>); 5] = [
+        ("G1", vec![]),
+        ("G1 cli", vec![]),
+        ("G1+Xmn", vec![young]),
+        ("Parallel", vec!["-XX:+UseParallelGC".into()]),
+        ("Serial", vec!["-XX:+UseSerialGC".into()]),
+    ];
     for (gc, extra) in configs {
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for _ in 0..runs {
-            let agent = format!("-agentpath:{}=restoreFrom={},log=info", agent_path().display(), image.display());
-            let mut options = vec![agent];
-            options.extend(extra.iter().cloned());
-            let run = process::run(
-                java_command(&java, &heap, &options, classes, &["io.portacr.Restore".into()]),
-                Duration::from_secs(600),
-            );
+            let command = if gc == "G1 cli" {
+                let mut command = Command::new(cli_path());
+                command.args(["restore", &image.display().to_string(), "--java", &java.display().to_string()]);
+                command.args(["--agent-options", "log=info"]).env("PORTACR_AGENT", agent_path());
+                command
+            } else {
+                let agent = format!("-agentpath:{}=restoreFrom={},log=info", agent_path().display(), image.display());
+                let mut options = vec![agent];
+                options.extend(extra.iter().cloned());
+                java_command(&java, &heap, &options, classes, &["io.portacr.Restore".into()])
+            };
+            let run = process::run(command, Duration::from_secs(600));
             let what = format!("{context} {gc}");
             if run.status != Some(0) {
                 panic!("{what}: restore failed\n{}", run.report());
