@@ -37,8 +37,10 @@ pub const CONTROL_KIND: u32 = 101;
 pub const CONSUMED_OBJECTS: usize = 0;
 pub const CONSUMED_REFS: usize = 1;
 pub const DONE: usize = 2;
+/// Objects in OBJECTS (the size of Java's table of objects by id).
+pub const OBJECT_COUNT: usize = 3;
 /// Number of reference-stream chunks; then `count + 1` byte offsets.
-pub const REFS_CHUNKS: usize = 3;
+pub const REFS_CHUNKS: usize = 4;
 /// Records of the reference stream per chunk (one unit of pass-2 work).
 pub const REFS_CHUNK_RECORDS: u64 = 4096;
 
@@ -57,9 +59,10 @@ pub struct HeapPayload {
 }
 
 impl HeapPayload {
-    pub fn new(objects: MmapMut, objects_len: usize, refs: RefsWriter) -> HeapPayload {
+    pub fn new(objects: MmapMut, objects_len: usize, object_count: u64, refs: RefsWriter) -> HeapPayload {
         let RefsWriter { buf, len, chunk_starts, .. } = refs;
         let mut words = vec![0u64; REFS_CHUNKS + 1 + chunk_starts.len() + 1];
+        words[OBJECT_COUNT] = object_count;
         words[REFS_CHUNKS] = chunk_starts.len() as u64;
         for (i, start) in chunk_starts.iter().chain(std::iter::once(&(len as u64))).enumerate() {
             words[REFS_CHUNKS + 1 + i] = *start;

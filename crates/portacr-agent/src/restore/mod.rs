@@ -275,7 +275,7 @@ impl RestoreState {
             }
         };
         let refs_len = refs.len();
-        let _ = self.heap.set(heap_payload::HeapPayload::new(objects, objects_len, refs));
+        let _ = self.heap.set(heap_payload::HeapPayload::new(objects, objects_len, counts.objects, refs));
         if let Some(heap) = self.static_heap() {
             // Gives pages back behind the rebuild's read marks; ends when
             // the rebuild says it is done.

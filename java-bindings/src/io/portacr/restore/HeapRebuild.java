@@ -64,6 +64,8 @@ final class HeapRebuild {
     private final long[] primArrayBase;
     /** Per reference-array class index: its component type once checked. */
     private final Class<?>[] refArrayComponents;
+    /** Per class index: bytes of an instance record's values in the image's layout. */
+    private final int[] recordBytes;
     Object[] byId = new Object[1];
     int count;
     int hashesRecorded, hashesNotSet, dropped;
@@ -83,6 +85,8 @@ final class HeapRebuild {
         this.primArrayShift = new byte[classes.count];
         this.primArrayBase = new long[classes.count];
         this.refArrayComponents = new Class<?>[classes.count];
+        this.recordBytes = new int[classes.count];
+        for (int i = 0; i < classes.count; i++) recordBytes[i] = layoutBytes(i);
         for (int i = 0; i < classes.count; i++) {
             String n = classes.names[i];
             if (n.length() == 2 && n.charAt(0) == '[') {
@@ -95,8 +99,6 @@ final class HeapRebuild {
                 primArrayBase[i] = JdkUnsafe.arrayBaseOffset(primitiveArray(elem, 0).getClass());
             }
         }
-        // Capacity guess: records take at least ~5 bytes; grown by doubling when short.
-        byId = new Object[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, objects.length / 24)) + 1];
     }
 
     static byte kindOf(String descriptor) {
@@ -131,22 +133,113 @@ final class HeapRebuild {
     static final int CHUNK = 4096;
 
     /** Control block words (restore/heap_payload.rs). */
-    private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, REFS_CHUNKS = 3;
+    private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, OBJECT_COUNT = 3, REFS_CHUNKS = 4;
     /** Bytes read between two read marks: the agent gives memory back in steps of this. */
     private static final long MARK_STEP = 1 << 20;
 
+    /** What a {@link Walker} of pass 1 makes: every record, or only one half of the kinds. */
+    private static final int ALL = 0, INSTANCES = 1, ARRAYS = 2;
+
+    /**
+     * Pass 1. With more than one core, two threads walk all records: this one makes the
+     * instances and symbolic records (so classes are initialized, plans built and hash
+     * tables noted on this thread, in id order as before), a helper the arrays and strings
+     * (most of the bytes: allocation and bulk copies). Both write only their own ids into
+     * {@link #byId}, sized from the agent's object count.
+     */
     void allocateAll() throws RestoreFailedException {
-        final long length = objects.length;
-        long pos = 0;
-        long marked = 0;
-        while (pos < length) {
-            pos = allocateChunk(pos, count + CHUNK);
-            if (pos - marked >= MARK_STEP) {
-                control.mark(CONSUMED_OBJECTS, marked, pos);
-                marked = pos;
+        long expected = control.word(OBJECT_COUNT);
+        if (expected < 0 || expected > Integer.MAX_VALUE - 8) throw objects.defect(0, expected + " objects");
+        byId = new Object[(int) expected + 1];
+        if (Runtime.getRuntime().availableProcessors() < 2 || objects.length < PARALLEL_BYTES) {
+            Walker all = new Walker(ALL);
+            all.run();
+            finish(all, null, expected);
+            return;
+        }
+        final Walker instances = new Walker(INSTANCES), arrays = new Walker(ARRAYS);
+        Thread helper = new Thread(null, arrays, "portacr-restore-allocate", 0, false);
+        helper.setDaemon(true);
+        helper.start();
+        instances.run();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                helper.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
-        control.mark(CONSUMED_OBJECTS, marked, length);
+        if (interrupted) Thread.currentThread().interrupt();
+        finish(instances, arrays, expected);
+    }
+
+    /** Below this payload size pass 1 stays on one thread (a thread start is not worth it). */
+    private static final long PARALLEL_BYTES = 1 << 20;
+
+    private void finish(Walker a, Walker b, long expected) throws RestoreFailedException {
+        rethrow(failure.get());
+        if (a.id != expected || (b != null && b.id != expected) || a.pos != objects.length) {
+            throw objects.defect(a.pos, a.id + " objects read, the agent counted " + expected);
+        }
+        count = a.id;
+        hashesRecorded = a.hashesRecorded + (b == null ? 0 : b.hashesRecorded);
+        hashesNotSet = a.hashesNotSet + (b == null ? 0 : b.hashesNotSet);
+        published(a, objects.length);
+        if (b != null) published(b, objects.length);
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private static void rethrow(Throwable t) throws RestoreFailedException {
+        if (t instanceof RestoreFailedException) throw (RestoreFailedException) t;
+        if (t instanceof RuntimeException) throw (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    /** Read positions of the walkers of pass 1 and the mark given to the agent. */
+    private long instancesRead, arraysRead, objectsMarked;
+
+    /** A walker has read OBJECTS up to {@code pos}: the mark moves to the slower one. */
+    private synchronized void published(Walker w, long pos) {
+        if (w.role == ARRAYS) arraysRead = pos;
+        else instancesRead = pos;
+        long low = w.role == ALL ? pos : Math.min(instancesRead, arraysRead);
+        if (low > objectsMarked) {
+            control.mark(CONSUMED_OBJECTS, objectsMarked, low);
+            objectsMarked = low;
+        }
+    }
+
+    private final class Walker implements Runnable {
+        final int role;
+        long pos, marked;
+        int id;
+        int hashesRecorded, hashesNotSet;
+
+        Walker(int role) {
+            this.role = role;
+        }
+
+        @Override
+        public void run() {
+            try {
+                final long length = objects.length;
+                while (pos < length && failure.get() == null) {
+                    long next = allocateChunk(this, pos, id + CHUNK);
+                    if (next == pos) throw objects.defect(pos, "more records than the " + (byId.length - 1) + " objects the agent counted");
+                    pos = next;
+                    if (pos - marked >= MARK_STEP) {
+                        published(this, pos);
+                        marked = pos;
+                    }
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
     }
 
     /** Tells the agent that OBJECTS and the reference stream are no longer read (also after a failure). */
@@ -154,13 +247,17 @@ final class HeapRebuild {
         control.mark(DONE, 0, 1);
     }
 
-    /** Makes the objects of the records from {@code pos} up to id {@code lastId}; returns the next record's offset. */
-    private long allocateChunk(long pos, int lastId) throws RestoreFailedException {
+    /**
+     * Makes the objects of {@code w}'s kinds among the records from {@code pos} up to id
+     * {@code lastId}, skipping (and checking) the others; returns the next record's offset.
+     */
+    private long allocateChunk(Walker w, long pos, int lastId) throws RestoreFailedException {
         final Payload p = objects;
         final long length = p.length;
-        int id = count;
-        if (lastId >= byId.length) byId = Arrays.copyOf(byId, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(byId.length * 2L, lastId + 1L)));
+        final int role = w.role;
+        int id = w.id;
         final Object[] objs = byId;
+        if (lastId >= objs.length) lastId = objs.length - 1;
         while (pos < length && id < lastId) {
             id++;
             long at = pos;
@@ -180,6 +277,12 @@ final class HeapRebuild {
                     p.need(pos, 4, "class index");
                     int ci = p.u32At(pos);
                     pos += 4;
+                    if (role == ARRAYS) {
+                        if (ci < 0 || ci >= classes.count) throw p.defect(at, "object " + id + ": class index " + Integer.toUnsignedString(ci) + " out of range");
+                        p.need(pos, recordBytes[ci], "field values");
+                        pos += recordBytes[ci];
+                        continue;
+                    }
                     InstancePlan plan = ci >= 0 && ci < plans.length ? plans[ci] : null;
                     if (plan == null) {
                         if (isMissingJdkClass(ci)) {
@@ -212,6 +315,10 @@ final class HeapRebuild {
                     char elem = primArrayElem[ci];
                     long bytes = (long) n << primArrayShift[ci];
                     p.need(pos, bytes, "array elements");
+                    if (role == INSTANCES) {
+                        pos += bytes;
+                        continue;
+                    }
                     o = primitiveArray(elem, n);
                     if (bytes > 0) JdkUnsafe.copyMemory(null, p.base + pos, o, primArrayBase[ci], bytes);
                     pos += bytes;
@@ -222,9 +329,13 @@ final class HeapRebuild {
                     int ci = p.u32At(pos);
                     int n = p.u32At(pos + 4);
                     pos += 8;
-                    Class<?> component = refArrayComponent(ci, id, at);
                     if (n < 0) throw p.defect(at, "object " + id + ": array length " + Integer.toUnsignedString(n));
                     p.need(pos, 4L * n, "array elements");
+                    if (role == INSTANCES) {
+                        pos += 4L * n;
+                        continue;
+                    }
+                    Class<?> component = refArrayComponent(ci, id, at);
                     o = Array.newInstance(component, n);
                     pos += 4L * n;
                     break;
@@ -239,13 +350,17 @@ final class HeapRebuild {
                     boolean utf16 = (flags & 2) != 0;
                     long bytes = utf16 ? 2L * n : n;
                     p.need(pos, bytes, "string chars");
+                    if (role == INSTANCES) {
+                        pos += bytes;
+                        continue;
+                    }
                     String s = string(pos, n, utf16);
                     pos += bytes;
                     if ((flags & 1) != 0) {
                         String canonical = s.intern();
                         if (canonical != s && hashed) {
                             // This VM already had the literal: its hash is its own.
-                            hashesNotSet++;
+                            w.hashesNotSet++;
                             hashed = false;
                         }
                         s = canonical;
@@ -257,6 +372,7 @@ final class HeapRebuild {
                     p.need(pos, 4, "symref index");
                     int si = p.u32At(pos);
                     pos += 4;
+                    if (role == ARRAYS) continue;
                     if (si < 0 || si >= symbols.length) throw p.defect(at, "object " + id + ": symref index " + Integer.toUnsignedString(si) + " out of range (0.." + symbols.length + ")");
                     o = symbols[si];
                     hashed = false; // bound to this VM's object, which keeps its own hash
@@ -266,12 +382,12 @@ final class HeapRebuild {
                     throw p.defect(at, "object " + id + ": unknown object kind " + (tag & 0x0F));
             }
             if (hashed) {
-                hashesRecorded++;
-                if (!IdentityHashes.set(o, hash)) hashesNotSet++;
+                w.hashesRecorded++;
+                if (!IdentityHashes.set(o, hash)) w.hashesNotSet++;
             }
             objs[id] = o;
         }
-        count = id;
+        w.id = id;
         return pos;
     }
 
