@@ -260,8 +260,7 @@ impl RestoreState {
         let scan = Instant::now();
         let classes = self.image.classes().map_err(image_err)?;
         let layouts = self.image.layouts().map_err(image_err)?;
-        let mut refs = heap_payload::RefsWriter::new(objects_len, classes.len())
-            .map_err(|e| image_err(ImageError::Write(e)))?;
+        let mut refs = heap_payload::RefsWriter::new(classes.len()).map_err(|e| image_err(ImageError::Write(e)))?;
         let counts = match objects_scan::scan(&objects[..objects_len], classes, layouts, Some(&mut refs)) {
             Ok(c) => c,
             Err(mine) => {
@@ -274,16 +273,21 @@ impl RestoreState {
                 });
             }
         };
-        let refs_len = refs.len();
-        let _ = self.heap.set(heap_payload::HeapPayload::new(objects, objects_len, counts.objects, refs));
+        let (refs_raw, refs_compressed) = refs.finish().map_err(|e| image_err(ImageError::Write(e)))?;
+        let heap = heap_payload::HeapPayload::new(objects, objects_len, counts.objects, refs)
+            .map_err(|e| image_err(ImageError::Write(e)))?;
+        let _ = self.heap.set(heap);
         if let Some(heap) = self.static_heap() {
-            // Gives pages back behind the rebuild's read marks; ends when
-            // the rebuild says it is done.
-            let _ = std::thread::Builder::new()
-                .name("portacr-release".into())
-                .spawn(move || heap.release_behind_readers());
+            // Gives pages back behind the rebuild's read marks and decodes
+            // the reference stream ahead of pass 2; ends when the rebuild
+            // says it is done. Without it the rebuild would wait forever:
+            // a failed start is an error.
+            std::thread::Builder::new()
+                .name("portacr-rebuild-memory".into())
+                .spawn(move || heap.serve_rebuild())
+                .map_err(|e| image_err(ImageError::Write(e)))?;
         }
-        log_debug!("restore: reference stream of pass 2: {} bytes", refs_len);
+        log_debug!("restore: reference stream of pass 2: {} bytes, {} compressed", refs_raw, refs_compressed);
         log_info!(
             "restore: OBJECTS {} bytes decoded in {:.1} ms (waited for {:.1} ms at VMInit), {} objects scanned in {:.1} ms, live data estimate {} bytes",
             objects_len,

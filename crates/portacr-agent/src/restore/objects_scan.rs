@@ -80,7 +80,7 @@ pub fn scan(
                     .ok_or_else(|| defect(object, at, format!("no layout for class {index}")))?;
                 let values = take(&mut pos, bytes, object)?;
                 if let (Some(refs), Some(layout)) = (refs.as_deref_mut(), layouts.layout(index)) {
-                    refs.instance(object, index, layout, &data[values..values + bytes]);
+                    refs.instance(object, index, layout, &data[values..values + bytes]).map_err(ImageError::Write)?;
                 }
                 align8(HEADER + bytes as u64)
             }
@@ -105,7 +105,7 @@ pub fn scan(
                 let length = read_u32(data, at) as usize;
                 let elements = take(&mut pos, length * 4, object)?;
                 if let Some(refs) = refs.as_deref_mut() {
-                    refs.array(object, length as u32, &data[elements..elements + length * 4]);
+                    refs.array(object, length as u32, &data[elements..elements + length * 4]).map_err(ImageError::Write)?;
                 }
                 align8(HEADER + 4 * length as u64)
             }

@@ -133,7 +133,8 @@ final class HeapRebuild {
     static final int CHUNK = 4096;
 
     /** Control block words (restore/heap_payload.rs). */
-    private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, OBJECT_COUNT = 3, REFS_CHUNKS = 4;
+    private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, OBJECT_COUNT = 3, DECODED_REFS = 4, FAILED = 5,
+        REFS_CHUNKS = 6;
     /** Bytes read between two read marks: the agent gives memory back in steps of this. */
     private static final long MARK_STEP = 1 << 20;
 
@@ -621,6 +622,7 @@ final class HeapRebuild {
         Runnable worker = () -> {
             try {
                 for (int k; failure.get() == null && (k = next.getAndIncrement()) < chunks; ) {
+                    awaitDecoded(refsStart(k + 1));
                     fillChunk(refsStart(k), refsStart(k + 1));
                     finishedChunk(k);
                 }
@@ -660,6 +662,28 @@ final class HeapRebuild {
 
     private long refsStart(int k) {
         return control.word(REFS_CHUNKS + 1 + k);
+    }
+
+    /**
+     * Waits until the agent has decoded the reference stream up to {@code end} (it decodes a
+     * window ahead of the read mark, so this waits only when pass 2 outruns the decoder).
+     */
+    private void awaitDecoded(long end) throws RestoreFailedException {
+        long deadline = 0;
+        for (int spins = 0; ; spins++) {
+            // A fence before each read: the loop must read the word again, not a hoisted copy.
+            java.lang.invoke.VarHandle.fullFence();
+            if (control.word(DECODED_REFS) >= end) return;
+            if (control.word(FAILED) != 0) throw new RestoreFailedException("the agent could not decode the reference stream of pass 2");
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+                long now = System.nanoTime();
+                if (deadline == 0) deadline = now + 120_000_000_000L;
+                else if (now - deadline > 0) throw new RestoreFailedException("the agent stopped decoding the reference stream of pass 2");
+            }
+        }
     }
 
     /** Moves the read mark of the reference stream past every chunk filled so far. */
