@@ -6,16 +6,17 @@ import java.lang.reflect.Array;
 import java.util.Arrays;
 
 /**
- * Rebuilds the OBJECTS section (spec/contracts.md §4) in this VM, in two sequential passes
- * over the payload in native memory:
+ * Rebuilds the OBJECTS section (spec/contracts.md §4) in this VM, in two passes over memory
+ * the agent gives back as they read it (spec/restore.md §4.1, §4.4):
  * <ol>
  *   <li>every object is made in id order into {@link #byId}: instances with
- *       {@code Unsafe.allocateInstance} (no constructor), primitive arrays filled in bulk,
- *       strings with their content (interned ones interned again so {@code ==} with literals
- *       holds), symbolic records bound to this VM's objects; recorded identity hashes are
- *       written into the fresh headers;</li>
- *   <li>instance fields and reference-array elements are set, references from
- *       {@code byId} (so cycles need nothing special).</li>
+ *       {@code Unsafe.allocateInstance} (no constructor) and their primitive fields set,
+ *       primitive arrays filled in bulk, strings with their content (interned ones interned
+ *       again so {@code ==} with literals holds), symbolic records bound to this VM's
+ *       objects; recorded identity hashes are written into the fresh headers. With two
+ *       cores a helper makes the arrays and strings while this thread makes the rest;</li>
+ *   <li>reference fields and reference-array elements are set from the agent's reference
+ *       stream, references from {@code byId} (so cycles need nothing special).</li>
  * </ol>
  * Fields are matched by name and descriptor through a per-class plan: a field of the image
  * that this JDK's class lacks is dropped (debug log), a field new in this JDK keeps its
@@ -127,8 +128,7 @@ final class HeapRebuild {
      * Records per chunk of both passes. The passes call one method per chunk instead of
      * running one loop over millions of records: a method invoked hundreds of times gets a
      * normal C2 compilation with its callees inlined, where one long loop only gets an
-     * on-stack-replacement compilation late (spec/restore.md §4.4). Pass 2 also hands the
-     * chunks out to two threads.
+     * on-stack-replacement compilation late (spec/restore.md §4.4).
      */
     static final int CHUNK = 4096;
 
