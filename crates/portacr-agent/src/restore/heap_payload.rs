@@ -69,8 +69,10 @@ pub struct HeapPayload {
     refs: MmapMut,
     refs_len: usize,
     /// The reference stream's chunks, compressed; `chunk_starts[k]` is where
-    /// chunk k goes in `refs` (and `chunk_starts[n]` its end).
-    frames: Vec<Vec<u8>>,
+    /// chunk k goes in `refs` (and `chunk_starts[n]` its end). A frame is
+    /// dropped once decoded.
+    frames: std::sync::Mutex<Vec<Vec<u8>>>,
+    frame_count: usize,
     chunk_starts: Vec<u64>,
     control: Box<[AtomicU64]>,
 }
@@ -84,7 +86,17 @@ impl HeapPayload {
         words[REFS_CHUNKS] = frames.len() as u64;
         words[REFS_CHUNKS + 1..].copy_from_slice(&chunk_starts);
         let control = words.into_iter().map(AtomicU64::new).collect();
-        Ok(HeapPayload { objects, objects_len, refs: anonymous(len)?, refs_len: len, frames, chunk_starts, control })
+        let frame_count = frames.len();
+        Ok(HeapPayload {
+            objects,
+            objects_len,
+            refs: anonymous(len)?,
+            refs_len: len,
+            frames: std::sync::Mutex::new(frames),
+            frame_count,
+            chunk_starts,
+            control,
+        })
     }
 
     /// Address and length of the OBJECTS payload, the reference stream or the
@@ -125,9 +137,15 @@ impl HeapPayload {
             let refs_mark = self.control[CONSUMED_REFS].load(Ordering::Acquire);
             release(&self.objects, &mut objects_released, objects_mark.min(self.objects_len));
             release(&self.refs, &mut refs_released, (refs_mark as usize).min(self.refs_len));
-            // The chunk at the mark is always decoded, however long: the
-            // thread filling it waits for nothing else.
-            while next_frame < self.frames.len() && self.chunk_starts[next_frame] < refs_mark.saturating_add(REFS_WINDOW) {
+            // Decoding starts when pass 1 has read everything (OBJECTS is then
+            // given back), not earlier: the end of pass 1 is the restore's
+            // peak. The chunk at the mark is always decoded, however long:
+            // the thread filling it waits for nothing else.
+            let pass_2 = objects_mark >= self.objects_len;
+            while pass_2
+                && next_frame < self.frame_count
+                && self.chunk_starts[next_frame] < refs_mark.saturating_add(REFS_WINDOW)
+            {
                 if !self.decode_frame(&mut decompressor, next_frame) {
                     self.control[FAILED].store(1, Ordering::Release);
                     return;
@@ -135,7 +153,7 @@ impl HeapPayload {
                 next_frame += 1;
                 self.control[DECODED_REFS].store(self.chunk_starts[next_frame], Ordering::Release);
             }
-            let reading = refs_mark > 0 && next_frame < self.frames.len();
+            let reading = pass_2 && next_frame < self.frame_count;
             std::thread::sleep(if reading { Duration::from_micros(50) } else { Duration::from_millis(1) });
         }
     }
@@ -150,7 +168,8 @@ impl HeapPayload {
         // writes it now: Java reads a chunk only after DECODED_REFS passed
         // its end, which is stored after this write.
         let target = unsafe { std::slice::from_raw_parts_mut(self.refs.as_ptr().cast_mut().add(start), end - start) };
-        matches!(decompressor.decompress_to_buffer(&self.frames[k], target), Ok(n) if n == end - start)
+        let frame = std::mem::take(&mut self.frames.lock().unwrap_or_else(|p| p.into_inner())[k]);
+        matches!(decompressor.decompress_to_buffer(&frame, target), Ok(n) if n == end - start)
     }
 }
 
