@@ -727,8 +727,9 @@ final class HeapRebuild {
         final Class<?>[] checks = plan.refChecks;
         for (int f = 0; f < offsets.length; f++) {
             long off = offsets[f];
-            int ref = JdkUnsafe.getIntLE(a + 4L * f);
-            if (off < 0 || ref == 0) continue;
+            int word = JdkUnsafe.getIntLE(a + 4L * f);
+            if (off < 0 || word == 0) continue;
+            int ref = decodeReference(id, word);
             Object v = ref(ref, id);
             Class<?> t = checks[f];
             if (v != null && t != null && !t.isInstance(v)) {
@@ -742,13 +743,22 @@ final class HeapRebuild {
     private void fillArray(Object[] array, int len, long at, int id) throws RestoreFailedException {
         try {
             for (int i = 0; i < len; i++) {
-                int ref = JdkUnsafe.getIntLE(at + 4L * i);
-                if (ref != 0) array[i] = ref(ref, id);
+                int word = JdkUnsafe.getIntLE(at + 4L * i);
+                if (word != 0) array[i] = ref(decodeReference(id, word), id);
             }
         } catch (ArrayStoreException e) {
             throw new RestoreFailedException("object " + id + " (" + array.getClass().getName() + "): element of the wrong class: " + e.getMessage());
         }
     }
+    /**
+     * A non-null reference of object {@code id} from its word in the reference stream:
+     * {@code zigzag(ref - id) + 1} (restore/heap_payload.rs).
+     */
+    private static int decodeReference(int id, int word) {
+        int z = word - 1;
+        return id + ((z >>> 1) ^ -(z & 1));
+    }
+
     /** The object with id {@code ref} (0 is null), range-checked. */
     Object ref(int ref, int from) throws RestoreFailedException {
         if (ref == 0) return null;
