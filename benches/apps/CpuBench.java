@@ -7,7 +7,8 @@ import java.util.Map;
  * and string building, repeated a fixed number of rounds. Prints the elapsed
  * CPU time of the measuring thread over the measured rounds (after warm-up) as
  * `cpu_ms=N` (thread CPU time, so other load on the machine disturbs it less
- * than wall time) and the wall time as `wall_ms=N`.
+ * than wall time) and the wall time as `wall_ms=N`, then the lower quartile,
+ * median and minimum of the per-round thread CPU times (`round_q1_us=N`, ...).
  */
 public class CpuBench {
     public static void main(String[] args) {
@@ -15,13 +16,27 @@ public class CpuBench {
         long sink = 0;
         for (int r = 0; r < 10; r++) sink += round(r);           // warm-up: let C2 compile
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] roundCpu = new long[rounds];
         long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        for (int r = 0; r < rounds; r++) sink += round(r);
+        long before = c0;
+        for (int r = 0; r < rounds; r++) {
+            sink += round(r);
+            long after = threads.getCurrentThreadCpuTime();
+            roundCpu[r] = after - before;
+            before = after;
+        }
         long t1 = System.nanoTime();
         long c1 = threads.getCurrentThreadCpuTime();
+        Arrays.sort(roundCpu);
         System.out.println("cpu_ms=" + (c1 - c0) / 1_000_000);
         System.out.println("wall_ms=" + (t1 - t0) / 1_000_000);
+        // Per-round thread CPU time: the lower quartile is the least disturbed by
+        // a busy sibling hyperthread or cache-sharing neighbours on a loaded
+        // machine, while still a typical round (not the luckiest one).
+        System.out.println("round_q1_us=" + roundCpu[rounds / 4] / 1_000);
+        System.out.println("round_median_us=" + roundCpu[rounds / 2] / 1_000);
+        System.out.println("round_min_us=" + roundCpu[0] / 1_000);
         System.out.println("sink=" + sink);
     }
 

@@ -99,7 +99,7 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
     // SAFETY: vm is the live JavaVM (caller's contract).
     let jvmti =
         unsafe { Jvmti::from_vm(vm, sys::JVMTI_VERSION_11) }.map_err(LoadError::JvmtiEnv)?;
-    add_capabilities(&jvmti)?;
+    add_capabilities(&jvmti, options.restore_from.is_some())?;
 
     // restoreFrom=: the image is opened and checked before any Java code
     // runs; the class hook needs its class table from the first class load.
@@ -138,10 +138,32 @@ pub unsafe fn on_load(vm: *mut JavaVM, options: Option<&CStr>) -> Result<(), Loa
     Ok(())
 }
 
-/// The capabilities portacr needs. Only ones that leave the JIT alone: no
-/// breakpoints, single step, field watches, frame pops or method entry/exit
-/// events, which would keep methods interpreted or deoptimize them.
-fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
+/// The capabilities portacr needs, and no more: every capability is a
+/// promise HotSpot keeps for the whole run, and some change compiled code.
+///
+/// Left out on purpose:
+/// - breakpoints, single step, field watches, frame pops, method entry/exit
+///   events: they keep methods interpreted or deoptimize them;
+/// - `can_access_local_variables`: C2 then keeps every local alive
+///   (`ciEnv::should_retain_local_variables`, ~10 % on a CPU-bound
+///   program); compiled frames are made readable through the escape barrier
+///   instead (`capture/threads.rs`);
+/// - `can_retransform_classes` / `can_redefine_classes` in a fresh JVM: only
+///   a restore retransforms (its resumed classes back to their original
+///   code). Held, they make HotSpot record evol-method dependencies in every
+///   compilation (`can_hotswap_or_post_breakpoint`). A restoring JVM takes
+///   them at load, where they must be taken for the compiler to record
+///   those dependencies from the start;
+/// - owned-monitor, monitor, bytecode, constant-pool and line-number
+///   queries: nothing calls them (frames and monitors are read with
+///   `LiveStackFrame`, class bytes come from ClassFileLoadHook). They are
+///   available in the live phase, should a later version need them.
+///
+/// Kept: `can_tag_objects` (loader tags, the escape barrier of
+/// `FollowReferences`), `can_generate_all_class_hook_events` (class bytes
+/// and digests), `can_suspend` and `can_maintain_original_method_order`
+/// (onload-only, no effect on compiled code).
+fn add_capabilities(jvmti: &Jvmti, restoring: bool) -> Result<(), LoadError> {
     let potential = jvmti.potential_capabilities()?;
     let mut wanted = jvmti::no_capabilities();
     let mut missing: Vec<&str> = Vec::new();
@@ -156,20 +178,17 @@ fn add_capabilities(jvmti: &Jvmti) -> Result<(), LoadError> {
         )*};
     }
     request!(
-        can_access_local_variables / set_can_access_local_variables,
-        can_get_owned_monitor_info / set_can_get_owned_monitor_info,
-        can_get_owned_monitor_stack_depth_info / set_can_get_owned_monitor_stack_depth_info,
-        can_get_bytecodes / set_can_get_bytecodes,
-        can_get_constant_pool / set_can_get_constant_pool,
-        can_get_line_numbers / set_can_get_line_numbers,
-        can_retransform_classes / set_can_retransform_classes,
-        can_redefine_classes / set_can_redefine_classes,
-        can_get_monitor_info / set_can_get_monitor_info,
         can_suspend / set_can_suspend,
         can_tag_objects / set_can_tag_objects,
         can_generate_all_class_hook_events / set_can_generate_all_class_hook_events,
         can_maintain_original_method_order / set_can_maintain_original_method_order,
     );
+    if restoring {
+        request!(
+            can_retransform_classes / set_can_retransform_classes,
+            can_redefine_classes / set_can_redefine_classes,
+        );
+    }
     if !missing.is_empty() {
         return Err(LoadError::MissingCapabilities(missing.join(", ")));
     }

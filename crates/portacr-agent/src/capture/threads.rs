@@ -180,43 +180,53 @@ fn describe_frame(agent: &Agent, method: JMethodID, location: i64) -> Result<Str
     Ok(format!("{class_name}.{name}{descriptor} {position}"))
 }
 
-/// Calls `GetLocalObject` on every slot of every Java frame of the calling
-/// thread. On HotSpot this deoptimizes compiled frames and rematerializes
-/// scalar-replaced objects, so that `LiveStackFrame` afterwards reads the
-/// values an interpreted frame would have (DESIGN.md §4). Slots that hold no
-/// reference answer TYPE_MISMATCH or INVALID_SLOT, native frames
-/// OPAQUE_FRAME; those are expected and skipped.
+/// System property that makes [`rematerialize_frames`] do nothing when it
+/// is `true`: a test switch only, so that a test can show that a
+/// scalar-replaced object in a compiled frame really reads as null without
+/// the barrier (`tests/scalar_frames.rs`). Never set in normal use.
+pub const SKIP_REMATERIALIZATION_PROPERTY: &str = "portacr.test.skipRematerialization";
+
+/// Makes the compiled frames of the calling thread readable as interpreted
+/// ones: scalar-replaced objects are reallocated and eliminated locks
+/// relocked, so that `LiveStackFrame` afterwards reads the objects and
+/// monitors an interpreted frame would hold (DESIGN.md §4,
+/// spec/semantics.md §2.1).
+///
+/// This used to call JVMTI `GetLocalObject` on every slot of every frame,
+/// which needs `can_access_local_variables`; that capability makes C2 keep
+/// every local alive in all compiled code and cost ~10 % on a CPU-bound
+/// program. HotSpot's escape barrier over all threads
+/// ([`Jvmti::revert_escape_analysis`](crate::jvmti::Jvmti::revert_escape_analysis))
+/// does the same rematerialization with only `can_tag_objects`. Dead locals
+/// of compiled frames then read as null/0, which the program never observes.
 pub fn rematerialize_frames(agent: &Agent, env: &mut JNIEnv) -> Result<(), CaptureError> {
-    let jvmti = &agent.jvmti;
-    let current = None; // the calling thread
-    let depth_count = jvmti.frame_count(current)?;
-    for depth in 0..depth_count {
-        let (method, _) = jvmti.frame_location(current, depth)?;
-        if jvmti.is_method_native(method)? {
-            continue;
-        }
-        let max_locals = jvmti.max_locals(method)?;
-        env.with_local_frame(max_locals + 8, |_env| -> Result<(), CaptureError> {
-            for slot in 0..max_locals {
-                match jvmti.local_object(current, depth, slot) {
-                    // The reference dies with the local frame.
-                    Ok(_) => {}
-                    Err(e)
-                        if e.code == sys::JVMTI_ERROR_TYPE_MISMATCH
-                            || e.code == sys::JVMTI_ERROR_INVALID_SLOT
-                            || e.code == sys::JVMTI_ERROR_OPAQUE_FRAME =>
-                    {
-                        if e.code == sys::JVMTI_ERROR_OPAQUE_FRAME {
-                            break;
-                        }
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(())
-        })?;
+    if skip_requested(env)? {
+        crate::log_warn!(
+            "{SKIP_REMATERIALIZATION_PROPERTY}=true: compiled frames are read without the escape barrier"
+        );
+        return Ok(());
     }
+    agent.jvmti.revert_escape_analysis()?;
     Ok(())
+}
+
+fn skip_requested(env: &mut JNIEnv) -> Result<bool, CaptureError> {
+    env.with_local_frame(4, |env| -> Result<bool, CaptureError> {
+        let key = env.new_string(SKIP_REMATERIALIZATION_PROPERTY)?;
+        let value = env
+            .call_static_method(
+                "java/lang/System",
+                "getProperty",
+                "(Ljava/lang/String;)Ljava/lang/String;",
+                &[(&key).into()],
+            )?
+            .l()?;
+        if value.is_null() {
+            return Ok(false);
+        }
+        let value: String = env.get_string(&value.into())?.into();
+        Ok(value == "true")
+    })
 }
 
 #[cfg(test)]

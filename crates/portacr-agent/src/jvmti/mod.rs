@@ -529,24 +529,49 @@ impl Jvmti {
         Ok(max)
     }
 
-    /// The reference in a local slot, as a JNI local reference (possibly null).
-    pub fn local_object<'local>(
-        &self,
-        thread: Option<&JObject>,
-        depth: i32,
-        slot: i32,
-    ) -> Result<JObject<'local>, JvmtiError> {
-        let mut value: jobject = ptr::null_mut();
+    /// Reverts escape-analysis optimizations in the compiled frames of every
+    /// thread: scalar-replaced objects are reallocated and eliminated locks
+    /// relocked, and the frames' values are kept as JVMTI deferred updates
+    /// that `javaVFrame::locals/expressions/monitors` (and so
+    /// `LiveStackFrame`) read.
+    ///
+    /// How: `FollowReferences` from the heap roots with no heap filter puts
+    /// up HotSpot's `EscapeBarrier` over all threads before it walks
+    /// (`JvmtiTagMap::follow_references`, checked in the sources of JDK 17,
+    /// 21 and 25); the walk itself is stopped at the first root. Unlike
+    /// `GetLocalObject` this needs only `can_tag_objects`, which does not
+    /// make C2 keep dead locals alive; C2 still records which safepoints
+    /// have non-escaping objects in scope because `can_tag_objects` sets
+    /// `JvmtiExport::can_walk_any_space` (escape.cpp, "Annotate at
+    /// safepoints").
+    pub fn revert_escape_analysis(&self) -> Result<(), JvmtiError> {
+        /// Answers the first reference reported (a root) with "abort": the
+        /// barrier has done its work before the walk starts.
+        unsafe extern "C" fn abort_walk(
+            _kind: sys::jvmtiHeapReferenceKind,
+            _info: *const sys::jvmtiHeapReferenceInfo,
+            _class_tag: jlong,
+            _referrer_class_tag: jlong,
+            _size: jlong,
+            _tag: *mut jlong,
+            _referrer_tag: *mut jlong,
+            _length: jint,
+            _user_data: *mut std::ffi::c_void,
+        ) -> jint {
+            sys::JVMTI_VISIT_ABORT as jint
+        }
+        // SAFETY: all-zero is "no callback" for every member (jvmti.h).
+        let mut callbacks: sys::jvmtiHeapCallbacks = unsafe { std::mem::zeroed() };
+        callbacks.heap_reference_callback = Some(abort_walk);
         jvmti_call!(
             self,
-            GetLocalObject,
-            thread_or_current(thread),
-            depth,
-            slot,
-            &mut value
-        )?;
-        // SAFETY: a local reference GetLocalObject just created (or null).
-        Ok(unsafe { JObject::from_raw(value) })
+            FollowReferences,
+            0, // no heap filter: JVMTI_HEAP_FILTER_UNTAGGED would skip the barrier
+            ptr::null_mut(),
+            ptr::null_mut(), // from the roots: an initial object would skip it too
+            &callbacks,
+            ptr::null()
+        )
     }
 
     /// A method's name and descriptor.

@@ -88,10 +88,12 @@ public final class Native {
     public static native String otherThreadsError();
 
     /**
-     * Calls JVMTI {@code GetLocalObject} on every slot of every frame of the
-     * calling thread, which deoptimizes compiled frames and rematerializes
-     * scalar-replaced objects, so that {@code LiveStackFrame} then reads the
-     * same values as in an interpreted frame.
+     * Reverts escape-analysis optimizations in the compiled frames of every
+     * thread (HotSpot's escape barrier, put up by JVMTI {@code FollowReferences}):
+     * scalar-replaced objects are reallocated and eliminated locks relocked, so
+     * that {@code LiveStackFrame} then reads the same objects and monitors as in
+     * an interpreted frame. Locals that are dead at a compiled frame's bci may
+     * read as null/0.
      */
     public static native void rematerializeFrames();
 
