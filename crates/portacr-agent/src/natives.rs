@@ -254,6 +254,11 @@ extern "system" fn section_write(
                 "sectionWrite: bad range off={off} len={len}"
             )));
         }
+        if len == 0 {
+            // The capture warm-up's discarding writer hands over nothing this way, with no
+            // image open, so that its flush runs the same branches as the real walk's.
+            return Ok(());
+        }
         let mut image = agent.image.lock().unwrap_or_else(|p| p.into_inner());
         let mut scratch = std::mem::take(&mut image.scratch);
         scratch.resize(len as usize, 0);

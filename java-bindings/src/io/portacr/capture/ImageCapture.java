@@ -242,6 +242,7 @@ public final class ImageCapture {
             + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
+            + " expectedObjects=" + expectedObjects
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
             + " commitMs=" + (t3 - tc) / 1_000_000 + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000
@@ -280,14 +281,24 @@ public final class ImageCapture {
     }
 
     /**
-     * A first guess of the number of objects, so that the identity table grows at most once
-     * or twice (each growth re-inserts every object: a cache miss each). Used heap includes
-     * garbage, so the guess is low on purpose: 96 bytes an object, where a typical live heap
-     * averages 40–60.
+     * A first guess of the number of objects, for the walk's tables ({@link HeapWalker.Tables}).
+     * A guess too low costs twice: every table is copied when it fills, the identity table
+     * re-inserts every object (a cache miss each: 16.7 M of them at 1 GB), and the branch
+     * that grows them, first taken in the middle of the walk, throws its compiled code away.
+     * A guess too high costs zeroed memory, allocated by the warm-up thread in parallel.
+     *
+     * <p>Used heap includes garbage, but right after a full GC (as in a heap-dump comparison)
+     * it does not; mixed heaps average 40–60 bytes an object (HeapBench: 53, DESIGN.md §4:
+     * 39), so 48 bytes an object, unless the tables (about 28 bytes per expected object)
+     * would take more than a third of the free heap: then 96 bytes an object, the old guess.
      */
-    private static int expectedObjects() {
-        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        return (int) Math.max(1 << 16, Math.min(1 << 26, used / 96));
+    static int expectedObjects() {
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        long free = rt.maxMemory() - used;
+        long guess = used / 48;
+        if (guess * 28 > free / 3) guess = used / 96;
+        return (int) Math.max(1 << 16, Math.min(1 << 26, guess));
     }
 
     /** Reads the statics of an initialized application class; reference values are roots. */
