@@ -135,18 +135,31 @@ final class CaptureWarmup {
             List<String> listed = new ArrayList<>();
             Object graph = graph(listed);
             InternedStrings interned = InternedStrings.forWarmup(listed, listed.get(listed.size() / 2));
-            for (int round = 0; round < ROUNDS && !stop; round++) {
-                // Round 1 meets objects without identity hashes, later rounds with them.
-                SectionWriter out = SectionWriter.discarding();
-                HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES);
+            try {
+                warmUp(boxes, graph, interned);
+            } finally {
+                boxes.release();
+            }
+        } catch (Throwable e) {
+            // best effort: the real walk is correct without it, only slower
+        }
+    }
+
+    /** The warm-up rounds; every walker's native table is freed, also on failure. */
+    private void warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
+        for (int round = 0; round < ROUNDS && !stop; round++) {
+            // Round 1 meets objects without identity hashes, later rounds with them.
+            SectionWriter out = SectionWriter.discarding();
+            HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES);
+            try {
                 out.begin(ImageCapture.OBJECTS);
                 walker.root(graph, "warm-up");
                 walker.drain();
                 out.end();
-                if (round == ROUNDS - 1) warm = true;
+            } finally {
+                walker.release();
             }
-        } catch (Throwable e) {
-            // best effort: the real walk is correct without it, only slower
+            if (round == ROUNDS - 1) warm = true;
         }
     }
 

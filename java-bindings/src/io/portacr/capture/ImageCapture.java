@@ -127,12 +127,30 @@ public final class ImageCapture {
 
         Class<?>[] loaded = Native.loadedClasses();
         JdkStaticValues jdkStatics = new JdkStaticValues(loaded);
+        HeapWalker.Tables[] tables = new HeapWalker.Tables[1];
+        try {
+            return walkAndEncode(resources, t0, cpu, c0, frames, warmup, expectedObjects, current, now, nanoTime, uuid,
+                loaded, jdkStatics, tables);
+        } finally {
+            // Native memory of the identity tables; nothing looks objects up after this.
+            jdkStatics.release();
+            // Tables the warm-up made but the walk never took are left to the Cleaner.
+            if (tables[0] != null) tables[0].ids.release();
+        }
+    }
+
+    /** Walks the heap while OBJECTS is written, then encodes the other sections and commits. */
+    private static String walkAndEncode(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
+                                  List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects,
+                                  Thread current, long now, long nanoTime, UUID uuid, Class<?>[] loaded,
+                                  JdkStaticValues jdkStatics, HeapWalker.Tables[] tablesUsed) throws Throwable {
         InternedStrings interned = new InternedStrings(jdkStatics.enumNames);
         long t1 = System.nanoTime();
         long c1 = cpu.getCurrentThreadCpuTime();
 
         long tw = System.nanoTime();
         HeapWalker.Tables tables = CaptureWarmup.finish(warmup, expectedObjects);
+        tablesUsed[0] = tables;
         long warmupWaitMs = (System.nanoTime() - tw) / 1_000_000;
         SectionWriter out = new SectionWriter();
         HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, tables);
