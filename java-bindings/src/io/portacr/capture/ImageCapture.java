@@ -52,8 +52,9 @@ public final class ImageCapture {
             throw e;
         } catch (OutOfMemoryError e) {
             abortQuietly();
-            throw new CaptureFailedException("out of Java heap while capturing the image (the walk needs about "
-                + "16 bytes per object); raise -Xmx", e);
+            throw new CaptureFailedException("out of memory while capturing the image (the walk needs about "
+                + "12 bytes of Java heap and 8-16 bytes of native memory per object); raise -Xmx or free memory: "
+                + oneLine(String.valueOf(e.getMessage())), e);
         } catch (Throwable t) {
             abortQuietly();
             throw new CaptureFailedException("capture failed: " + oneLine(String.valueOf(t)), t);
