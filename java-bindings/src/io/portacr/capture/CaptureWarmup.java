@@ -209,6 +209,11 @@ final class CaptureWarmup {
                     s.name == null ? List.of() : n % 4 == 0 ? List.of(s.name) : List.of(label, s.name, "x" + n)));
             }
             if (n % 7 == 0) misc.add(n % 14 == 0 ? Boolean.TRUE : Boolean.FALSE);
+            // Strings the application had taken the identity hash of (an IdentityHashMap key).
+            if (n % 8 == 0 && s.name != null) System.identityHashCode(s.name);
+            // Reference arrays longer than a batch, each written as a batch of its own:
+            // one per round was too rare a branch for the profile (measured: a trap).
+            if (n % 150 == 0) misc.add(new Object[HeapWalker.BATCH_REFS + 1 + n % 7]);
             large[n % large.length] = n % 2 == 0 ? s : s.name;
             previous = n % 50 == 0 ? null : s;
         }
