@@ -14,6 +14,10 @@
 //! (`cpu` columns: all threads, the JIT compilers and GC included), and the
 //! load average is printed before and after. The dump's time includes the
 //! full GC that `live=true` asks for; its CPU shows whether it ran in parallel.
+//! A second line per row splits the checkpoint's CPU by thread (from
+//! /proc/self/task): the checkpointing thread (the heap walk), the JIT
+//! compilers, the GC, and the threads that lived only during the checkpoint
+//! (the agent's image writer, which compresses, and the capture warm-up).
 
 #[path = "common.rs"]
 mod common;
@@ -58,6 +62,18 @@ struct Row {
     dump_s: f64,
     ckpt_cpu_s: f64,
     dump_cpu_s: f64,
+    /// The checkpoint's CPU by thread: the checkpointing thread, the JIT compilers, the GC,
+    /// threads that lived only during the checkpoint (image writer, capture warm-up), the rest.
+    cpu_split: CpuSplit,
+}
+
+#[derive(Clone, Copy, Default)]
+struct CpuSplit {
+    main: f64,
+    jit: f64,
+    gc: f64,
+    ended: f64,
+    other: f64,
 }
 
 impl Row {
@@ -72,6 +88,13 @@ impl Row {
             dump_s: column(|r| r.dump_s),
             ckpt_cpu_s: column(|r| r.ckpt_cpu_s),
             dump_cpu_s: column(|r| r.dump_cpu_s),
+            cpu_split: CpuSplit {
+                main: column(|r| r.cpu_split.main),
+                jit: column(|r| r.cpu_split.jit),
+                gc: column(|r| r.cpu_split.gc),
+                ended: column(|r| r.cpu_split.ended),
+                other: column(|r| r.cpu_split.other),
+            },
         }
     }
 }
@@ -92,6 +115,11 @@ fn print_row(label: &str, r: &Row) {
         r.ckpt_cpu_s,
         r.dump_cpu_s,
         r.ckpt_cpu_s / r.dump_cpu_s,
+    );
+    let c = &r.cpu_split;
+    println!(
+        "{:<6} pause {:.3} s; checkpoint cpu {:.2} s = checkpointing thread {:.2} + jit {:.2} + gc {:.2} + writer and warm-up threads {:.2} + other {:.2}",
+        "", r.ckpt_s, r.ckpt_cpu_s, c.main, c.jit, c.gc, c.ended, c.other
     );
 }
 
@@ -142,6 +170,13 @@ fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
         dump_s,
         ckpt_cpu_s: number(&f, "checkpoint_cpu_ns", &context) / 1e9,
         dump_cpu_s: number(&f, "heapdump_cpu_ns", &context) / 1e9,
+        cpu_split: CpuSplit {
+            main: number(&f, "checkpoint_cpu_main_ns", &context) / 1e9,
+            jit: number(&f, "checkpoint_cpu_jit_ns", &context) / 1e9,
+            gc: number(&f, "checkpoint_cpu_gc_ns", &context) / 1e9,
+            ended: number(&f, "checkpoint_cpu_ended_threads_ns", &context) / 1e9,
+            other: number(&f, "checkpoint_cpu_other_ns", &context) / 1e9,
+        },
     };
     print_row(&jdk.feature().to_string(), &row);
     let _ = std::fs::remove_dir_all(&dir);

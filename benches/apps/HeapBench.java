@@ -55,16 +55,59 @@ public class HeapBench {
         // warm code, and every object then has an identity hash); the last one is reported.
         int checkpoints = Integer.getInteger("heapbench.checkpoints", 1);
         for (int n = 1; n <= checkpoints; n++) {
+            Map<String, Long> before = threadCpuByKind();
             long q0 = os.getProcessCpuTime();
             long c0 = System.nanoTime();
             jdk.crac.Core.checkpointRestore();
             long c1 = System.nanoTime();
             long q1 = os.getProcessCpuTime();
+            Map<String, Long> after = threadCpuByKind();
             System.out.println("checkpoint_ns=" + (c1 - c0));
             System.out.println("checkpoint_cpu_ns=" + (q1 - q0));
+            // Where the checkpoint's CPU went: threads alive before and after by kind; the
+            // threads that started and ended during it (the agent's image writer, the capture
+            // warm-up) are the rest of the process CPU.
+            long accounted = 0;
+            for (String kind : new String[] {"main", "jit", "gc", "other"}) {
+                long d = after.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L);
+                accounted += d;
+                System.out.println("checkpoint_cpu_" + kind + "_ns=" + d);
+            }
+            System.out.println("checkpoint_cpu_ended_threads_ns=" + Math.max(0, (q1 - q0) - accounted));
         }
         // keep everything alive until after the checkpoint
         System.out.println("check=" + items.size() + "/" + series.size() + "/" + lists.size() + "/" + blobs.size() + "/" + texts.size());
+    }
+
+    /**
+     * CPU time of this process's threads by kind, from /proc/self/task/TID/stat (Linux; clock
+     * ticks of 10 ms): "main" (the thread that checkpoints), "jit" (compiler threads), "gc"
+     * (collector threads), "other" (the VM thread and the rest). Empty elsewhere.
+     */
+    static Map<String, Long> threadCpuByKind() {
+        Map<String, Long> cpu = new HashMap<>();
+        File[] tasks = new File("/proc/self/task").listFiles();
+        if (tasks == null) return cpu;
+        // The java launcher runs main() on a thread it creates, named "java" like the
+        // process's first thread (tid = pid), which only waits for it.
+        String pid = String.valueOf(ProcessHandle.current().pid());
+        for (File task : tasks) {
+            try {
+                String stat = new String(java.nio.file.Files.readAllBytes(new File(task, "stat").toPath()));
+                int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+                String comm = stat.substring(open + 1, close);
+                String[] rest = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(rest[11]) + Long.parseLong(rest[12]); // utime, stime
+                String kind = comm.equals("java") && !task.getName().equals(pid) ? "main"
+                    : comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? "jit"
+                    : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc"
+                    : "other";
+                cpu.merge(kind, ticks * 10_000_000L, Long::sum);
+            } catch (Exception | LinkageError e) {
+                // a thread that ended meanwhile
+            }
+        }
+        return cpu;
     }
 
     static long countObjects() {

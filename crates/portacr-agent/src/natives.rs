@@ -254,16 +254,39 @@ extern "system" fn section_write(
                 "sectionWrite: bad range off={off} len={len}"
             )));
         }
+        if len == 0 {
+            // The capture warm-up's discarding writer hands over nothing this way, with no
+            // image open, so that its flush runs the same branches as the real walk's.
+            return Ok(());
+        }
         let mut image = agent.image.lock().unwrap_or_else(|p| p.into_inner());
-        let mut scratch = std::mem::take(&mut image.scratch);
-        scratch.resize(len as usize, 0);
         // Copy (GetByteArrayRegion) instead of pinning the array: compression
-        // and file I/O must not run inside a JNI critical region. A bad
-        // range makes the JVM throw ArrayIndexOutOfBoundsException.
-        let copied = env.get_byte_array_region(&buf, off, &mut scratch);
-        image.scratch = scratch;
-        copied?;
-        image.section_write_scratch(len as usize)
+        // and file I/O must not run inside a JNI critical region. The bytes
+        // go straight into the writer's batch. A bad range makes the JVM
+        // throw ArrayIndexOutOfBoundsException.
+        let raw_env = env.get_raw();
+        let array = buf.as_raw();
+        image.section_write_with(len as usize, |filled, destination| {
+            // SAFETY: raw_env is this thread's live JNIEnv (the call is on it),
+            // array a live local reference; GetByteArrayRegion writes exactly
+            // destination.len() bytes at its pointer, or none and throws.
+            unsafe {
+                let region = (**raw_env)
+                    .GetByteArrayRegion
+                    .ok_or_else(|| CaptureError::State("JNI has no GetByteArrayRegion".into()))?;
+                region(
+                    raw_env,
+                    array,
+                    off.saturating_add(filled as jint),
+                    destination.len() as jint,
+                    destination.as_mut_ptr().cast(),
+                );
+            }
+            if env.exception_check()? {
+                return Err(CaptureError::Jni(jni::errors::Error::JavaException));
+            }
+            Ok(())
+        })
     })
 }
 

@@ -34,6 +34,8 @@ const BATCHES_IN_FLIGHT: usize = 8;
 
 enum WriterCommand {
     Begin(SectionKind, u32),
+    /// A batch of payload; the writer thread hands the emptied buffer back
+    /// for reuse, so that batches do not fault in fresh memory each time.
     Write(Vec<u8>),
     End,
     Commit,
@@ -49,6 +51,8 @@ struct WriterOutcome {
 /// The writer thread of one image.
 struct ImageWorker {
     commands: SyncSender<WriterCommand>,
+    /// Emptied batch buffers coming back from the writer thread.
+    spent: Receiver<Vec<u8>>,
     handle: JoinHandle<WriterOutcome>,
     /// The first error of the writer thread, for the next caller to see.
     error: Arc<Mutex<Option<String>>>,
@@ -57,16 +61,19 @@ struct ImageWorker {
 impl ImageWorker {
     fn start(pending: PendingImage) -> Result<ImageWorker, CaptureError> {
         let (commands, receiver) = sync_channel(BATCHES_IN_FLIGHT);
+        // Room for every batch there can be, so the writer thread never waits to return one.
+        let (spent_sender, spent) = sync_channel(BATCHES_IN_FLIGHT + 2);
         let error = Arc::new(Mutex::new(None));
         let thread_error = Arc::clone(&error);
         let handle = std::thread::Builder::new()
             .name("portacr-image-writer".into())
-            .spawn(move || run_writer(pending, receiver, thread_error))
+            .spawn(move || run_writer(pending, receiver, spent_sender, thread_error))
             .map_err(|e| {
                 CaptureError::State(format!("cannot start the image writer thread: {e}"))
             })?;
         Ok(ImageWorker {
             commands,
+            spent,
             handle,
             error,
         })
@@ -105,6 +112,7 @@ impl ImageWorker {
 fn run_writer(
     mut pending: PendingImage,
     commands: Receiver<WriterCommand>,
+    spent: SyncSender<Vec<u8>>,
     error: Arc<Mutex<Option<String>>>,
 ) -> WriterOutcome {
     let mut busy = Duration::ZERO;
@@ -117,7 +125,13 @@ fn run_writer(
         let writer = pending.writer();
         let step = match command {
             WriterCommand::Begin(kind, flags) => writer.begin_section(kind, flags),
-            WriterCommand::Write(bytes) => writer.write_raw(&bytes),
+            WriterCommand::Write(mut bytes) => {
+                let written = writer.write_raw(&bytes);
+                bytes.clear();
+                // A full channel or a caller gone only means one allocation more.
+                let _ = spent.try_send(bytes);
+                written
+            }
             WriterCommand::End => writer.end_raw_section(),
             WriterCommand::Commit => {
                 let result = pending.commit().map(Some).map_err(|e| e.to_string());
@@ -148,8 +162,6 @@ pub struct ImageOutput {
     section_open: bool,
     /// Payload not yet handed to the writer thread.
     batch: Vec<u8>,
-    /// Reused buffer for `sectionWrite` payloads copied out of Java arrays.
-    pub scratch: Vec<i8>,
     raw_bytes: u64,
     /// Time the caller waited for the writer thread (back pressure).
     waited: Duration,
@@ -198,7 +210,9 @@ impl ImageOutput {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        let reused = self.worker()?.spent.try_recv().ok();
+        let next = reused.unwrap_or_else(|| Vec::with_capacity(BATCH_BYTES));
+        let batch = std::mem::replace(&mut self.batch, next);
         self.send(WriterCommand::Write(batch))
     }
 
@@ -247,17 +261,40 @@ impl ImageOutput {
         Ok(())
     }
 
-    /// Writes the scratch buffer's first `len` bytes to the open section.
-    pub fn section_write_scratch(&mut self, len: usize) -> Result<(), CaptureError> {
-        let scratch = std::mem::take(&mut self.scratch);
-        // SAFETY: i8 and u8 have the same size and alignment; every bit
-        // pattern is valid for both.
-        let bytes = unsafe {
-            std::slice::from_raw_parts(scratch.as_ptr().cast::<u8>(), len.min(scratch.len()))
-        };
-        let result = self.section_write(bytes);
-        self.scratch = scratch;
-        result
+    /// Appends `len` bytes to the open section, written straight into the
+    /// batch by `fill(offset, destination)` (offset: bytes of this call
+    /// already filled). `fill` must initialize all of `destination` when it
+    /// returns `Ok`. One copy out of the Java array, where copying into a
+    /// scratch buffer first made two (714 MB each at 1 GB).
+    pub fn section_write_with(
+        &mut self,
+        len: usize,
+        mut fill: impl FnMut(usize, &mut [std::mem::MaybeUninit<u8>]) -> Result<(), CaptureError>,
+    ) -> Result<(), CaptureError> {
+        self.worker()?;
+        if !self.section_open {
+            return Err(CaptureError::State(
+                "sectionWrite without an open section".into(),
+            ));
+        }
+        let mut done = 0;
+        while done < len {
+            if self.batch.capacity() < BATCH_BYTES {
+                self.batch.reserve_exact(BATCH_BYTES - self.batch.len());
+            }
+            let start = self.batch.len();
+            let take = (BATCH_BYTES - start).min(len - done);
+            fill(done, &mut self.batch.spare_capacity_mut()[..take])?;
+            // SAFETY: `fill` returned Ok, so it initialized the `take` bytes after
+            // `start`, which are within the capacity reserved above.
+            unsafe { self.batch.set_len(start + take) };
+            done += take;
+            self.raw_bytes += take as u64;
+            if self.batch.len() >= BATCH_BYTES {
+                self.flush_batch()?;
+            }
+        }
+        Ok(())
     }
 
     pub fn section_end(&mut self) -> Result<(), CaptureError> {
@@ -409,6 +446,40 @@ mod tests {
             image.section(SectionKind(99)).unwrap().flags & SECTION_FLAG_OPTIONAL,
             SECTION_FLAG_OPTIONAL
         );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn bytes_filled_in_place_across_batches_read_back_exactly() {
+        let root = scratch_dir("in-place");
+        let pattern = PathPattern::parse(&format!("{}/img", root.display())).unwrap();
+        let mut output = ImageOutput::default();
+        output.begin(&pattern, &context(), 1).unwrap();
+        let payload: Vec<u8> = (0..(5 * BATCH_BYTES / 2 + 777))
+            .map(|i| (i * 13 % 241) as u8)
+            .collect();
+        output.section_begin(99).unwrap();
+        // Pieces larger than a batch, as SectionWriter's 2 MiB chunks are.
+        for (n, piece) in payload.chunks(BATCH_BYTES + BATCH_BYTES / 3).enumerate() {
+            let mut calls = 0;
+            output
+                .section_write_with(piece.len(), |filled, destination| {
+                    calls += 1;
+                    for (d, s) in destination.iter_mut().zip(&piece[filled..]) {
+                        d.write(*s);
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            assert!(calls >= 1, "piece {n}");
+        }
+        // A failing fill appends nothing.
+        let failed = output.section_write_with(10, |_, _| Err(CaptureError::State("no".into())));
+        assert!(failed.is_err());
+        output.section_end().unwrap();
+        let dir = output.commit().unwrap();
+        let image = portacr_image::Image::open(&dir.join("image.pcr")).unwrap();
+        assert_eq!(image.payload(SectionKind(99)).unwrap(), &payload[..]);
         let _ = std::fs::remove_dir_all(&root);
     }
 

@@ -28,6 +28,7 @@ public final class JdkUnsafe {
     private static final MethodHandle CAS_LONG, COPY_MEMORY, ALLOCATE_INSTANCE, ENSURE_INITIALIZED;
     private static final MethodHandle OBJECT_FIELD_OFFSET, STATIC_FIELD_BASE, STATIC_FIELD_OFFSET;
     private static final MethodHandle ARRAY_BASE_OFFSET, ARRAY_INDEX_SCALE;
+    private static final MethodHandle ALLOCATE_MEMORY, SET_MEMORY, FREE_MEMORY;
     /** Why the handles could not be made (jdk.internal.misc not exported to us), or null. */
     public static final Throwable UNAVAILABLE;
 
@@ -35,6 +36,7 @@ public final class JdkUnsafe {
         MethodHandle gb = null, gs = null, gi = null, gl = null, gr = null, gsl = null, gil = null, gll = null;
         MethodHandle pb = null, ps = null, pi = null, pl = null, pr = null;
         MethodHandle cas = null, cm = null, ai = null, ens = null, ofo = null, sfb = null, sfo = null, abo = null, ais = null;
+        MethodHandle am = null, sm = null, fm = null;
         Throwable failure = null;
         try {
             Class<?> u = Class.forName("jdk.internal.misc.Unsafe");
@@ -61,6 +63,9 @@ public final class JdkUnsafe {
             sfb = bound(lookup, u, unsafe, "staticFieldBase", Object.class, Field.class);
             sfo = bound(lookup, u, unsafe, "staticFieldOffset", long.class, Field.class);
             ais = bound(lookup, u, unsafe, "arrayIndexScale", int.class, Class.class);
+            am = bound(lookup, u, unsafe, "allocateMemory", long.class, long.class);
+            sm = bound(lookup, u, unsafe, "setMemory", void.class, long.class, long.class, byte.class);
+            fm = bound(lookup, u, unsafe, "freeMemory", void.class, long.class);
             // arrayBaseOffset returns int up to JDK 22 and long since JDK 23 (checked on 17 and 25).
             try {
                 abo = bound(lookup, u, unsafe, "arrayBaseOffset", long.class, Class.class);
@@ -77,6 +82,7 @@ public final class JdkUnsafe {
         CAS_LONG = cas; COPY_MEMORY = cm; ALLOCATE_INSTANCE = ai; ENSURE_INITIALIZED = ens;
         OBJECT_FIELD_OFFSET = ofo; STATIC_FIELD_BASE = sfb; STATIC_FIELD_OFFSET = sfo;
         ARRAY_BASE_OFFSET = abo; ARRAY_INDEX_SCALE = ais;
+        ALLOCATE_MEMORY = am; SET_MEMORY = sm; FREE_MEMORY = fm;
         UNAVAILABLE = failure;
     }
 
@@ -85,6 +91,22 @@ public final class JdkUnsafe {
         return lookup.findVirtual(u, name, MethodType.methodType(ret, params)).bindTo(unsafe);
     }
 
+    /** Native memory, uninitialized; OutOfMemoryError if there is none. */
+    public static long allocateMemory(long bytes) {
+        try { return (long) ALLOCATE_MEMORY.invokeExact(bytes); } catch (Throwable t) { throw rethrow(t); }
+    }
+    public static void setMemory(long address, long bytes, byte value) {
+        try { SET_MEMORY.invokeExact(address, bytes, value); } catch (Throwable t) { throw rethrow(t); }
+    }
+    public static void freeMemory(long address) {
+        try { FREE_MEMORY.invokeExact(address); } catch (Throwable t) { throw rethrow(t); }
+    }
+    public static int getInt(long address) {
+        try { return (int) GET_INT.invokeExact((Object) null, address); } catch (Throwable t) { throw rethrow(t); }
+    }
+    public static void putInt(long address, int v) {
+        try { PUT_INT.invokeExact((Object) null, address, v); } catch (Throwable t) { throw rethrow(t); }
+    }
     public static byte getByte(long address) {
         try { return (byte) GET_BYTE.invokeExact((Object) null, address); } catch (Throwable t) { throw rethrow(t); }
     }

@@ -24,8 +24,8 @@ import java.util.List;
  * rounds when the checkpointing thread is ready to walk, so it never delays the walk by more
  * than one round (a few ms once compiled).
  *
- * <p>The warm-up writes nothing (a discarding {@link SectionWriter}), interns nothing
- * ({@link InternedStrings#noneInterned}) and only touches its own objects; it is joined
+ * <p>The warm-up writes nothing (a discarding {@link SectionWriter}), interns at most copies
+ * of its own strings ({@link InternedStrings#forWarmup}) and only touches its own objects; it is joined
  * before the real walk begins, so no second application thread exists while the heap is
  * walked. Any failure only means a colder walk and is ignored.
  *
@@ -37,6 +37,15 @@ final class CaptureWarmup {
     /** Objects of the graph: large enough for C2's thresholds, small enough to cost tens of ms. */
     private static final int ENTRIES = 3_000;
     private static final int ROUNDS = 6;
+    /**
+     * Expected objects given to the warm-up's walker: far fewer than it meets, so that its
+     * tables grow as the real walk's may (a branch first taken there deoptimizes the walk).
+     */
+    private static final int GROWING_TABLES = 256;
+    /** Content prefix of the warm-up's strings, whose copies it may intern (see {@link InternedStrings#forWarmup}). */
+    private static final String PREFIX = "portacr capture warm-up ";
+    /** String literals, hence interned: the real walk meets interned strings too. */
+    private static final String[] LITERALS = {"portacr capture warm-up literal", "portacr capture warm-up литерал"};
     /** Set once a warm-up has walked all its rounds: later checkpoints of this JVM run compiled code. */
     private static volatile boolean warm;
     /** Set by {@link #finish}: the checkpointing thread is ready, remaining rounds are skipped. */
@@ -120,24 +129,48 @@ final class CaptureWarmup {
         }
         try {
             if (warm || stop) return;
-            JdkStaticValues boxes = new JdkStaticValues(new Class<?>[0]); // the boxing caches only
-            Object graph = graph();
-            for (int round = 0; round < ROUNDS && !stop; round++) {
-                // Round 1 meets objects without identity hashes, later rounds with them.
-                SectionWriter out = SectionWriter.discarding();
-                HeapWalker walker = new HeapWalker(out, boxes, InternedStrings.noneInterned(), Thread.currentThread(), ENTRIES * 8);
-                out.begin(ImageCapture.OBJECTS);
-                walker.root(graph, "warm-up");
-                walker.drain();
-                out.end();
-                if (round == ROUNDS - 1) warm = true;
+            // The boxing caches, and Boolean's statics: a static field's own value is the
+            // other kind of symbolic reference the real walk meets (JDK enum constants).
+            JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
+            List<String> listed = new ArrayList<>();
+            Object graph = graph(listed);
+            InternedStrings interned = InternedStrings.forWarmup(listed, listed.get(listed.size() / 2));
+            try {
+                warmUp(boxes, graph, interned);
+            } finally {
+                boxes.release();
             }
         } catch (Throwable e) {
             // best effort: the real walk is correct without it, only slower
         }
     }
 
-    private static Object graph() {
+    /** The warm-up rounds; every walker's native table is freed, also on failure. */
+    private void warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
+        for (int round = 0; round < ROUNDS && !stop; round++) {
+            // Round 1 meets objects without identity hashes, later rounds with them.
+            SectionWriter out = SectionWriter.discarding();
+            HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES);
+            try {
+                out.begin(ImageCapture.OBJECTS);
+                walker.root(graph, "warm-up");
+                walker.drain();
+                out.end();
+            } finally {
+                walker.release();
+            }
+            if (round == ROUNDS - 1) warm = true;
+        }
+    }
+
+    /** A record: final fields, as the application's records and value classes have. */
+    record Entry(String label, int n, long stamp, double score, int[] samples, List<String> tags) {}
+
+    /**
+     * @param listed receives some of the graph's strings, which the warm-up's
+     *     {@link InternedStrings} treats as listed in the string table
+     */
+    private static Object graph(List<String> listed) {
         HashMap<String, Sample> map = new HashMap<>();
         List<Object> misc = new ArrayList<>();
         Object[] large = new Object[3 * HeapWalker.BATCH_REFS + 17];
@@ -152,9 +185,11 @@ final class CaptureWarmup {
             s.f = n / 3f;
             s.j = n * 1_000_003L;
             s.d = n / 7.0;
-            s.name = (n % 5 == 0 ? "nämé-" : "name-") + n; // UTF-16 and Latin-1
-            s.data = new int[n % 9];
-            s.link = n % 3 == 0 ? Integer.valueOf(n % 200) : (n % 3 == 1 ? previous : new long[n % 4]);
+            s.name = n % 11 == 10 ? null
+                : n % 17 == 0 ? LITERALS[n % LITERALS.length] // interned: the exact test says so
+                : PREFIX + (n % 5 == 0 ? "名前-" : "name-") + n; // UTF-16 and Latin-1
+            s.data = n % 13 == 12 ? null : new int[n % 9];
+            s.link = n % 3 == 0 ? Integer.valueOf(n % 200) : (n % 3 == 1 ? previous : (n % 9 == 2 ? null : new long[n % 4]));
             s.next = previous;
             if (n % 4 == 0) System.identityHashCode(s); // some objects already hashed
             map.put(s.name, s);
@@ -166,6 +201,19 @@ final class CaptureWarmup {
                 l.add(s);
                 misc.add(l);
             }
+            if (n % 3 == 0 && s.name != null) listed.add(s.name);
+            if (n % 2 == 0) {
+                // Strings whose hash was never computed, and immutable lists (List.of).
+                String label = PREFIX + (n % 6 == 0 ? "ラベル " : "label ") + n;
+                misc.add(new Entry(label, n, n * 31L, n / 3.0, s.data,
+                    s.name == null ? List.of() : n % 4 == 0 ? List.of(s.name) : List.of(label, s.name, "x" + n)));
+            }
+            if (n % 7 == 0) misc.add(n % 14 == 0 ? Boolean.TRUE : Boolean.FALSE);
+            // Strings the application had taken the identity hash of (an IdentityHashMap key).
+            if (n % 8 == 0 && s.name != null) System.identityHashCode(s.name);
+            // Reference arrays longer than a batch, each written as a batch of its own:
+            // one per round was too rare a branch for the profile (measured: a trap).
+            if (n % 150 == 0) misc.add(new Object[HeapWalker.BATCH_REFS + 1 + n % 7]);
             large[n % large.length] = n % 2 == 0 ? s : s.name;
             previous = n % 50 == 0 ? null : s;
         }

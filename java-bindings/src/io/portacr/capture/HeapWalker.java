@@ -107,6 +107,14 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         return ids.size();
     }
 
+    /**
+     * Frees the identity table's native memory. Nothing may be discovered afterwards;
+     * {@link #objectCount} and {@link #referencePath} still work.
+     */
+    void release() {
+        ids.release();
+    }
+
     /** Discovers a root (static field, frame slot, resource); the label starts reference paths. */
     int root(Object o, String label) throws UncarriableObjectException {
         processing = 0;

@@ -52,8 +52,9 @@ public final class ImageCapture {
             throw e;
         } catch (OutOfMemoryError e) {
             abortQuietly();
-            throw new CaptureFailedException("out of Java heap while capturing the image (the walk needs about "
-                + "16 bytes per object); raise -Xmx", e);
+            throw new CaptureFailedException("out of memory while capturing the image (the walk needs about "
+                + "12 bytes of Java heap and 8-16 bytes of native memory per object); raise -Xmx or free memory: "
+                + oneLine(String.valueOf(e.getMessage())), e);
         } catch (Throwable t) {
             abortQuietly();
             throw new CaptureFailedException("capture failed: " + oneLine(String.valueOf(t)), t);
@@ -127,12 +128,30 @@ public final class ImageCapture {
 
         Class<?>[] loaded = Native.loadedClasses();
         JdkStaticValues jdkStatics = new JdkStaticValues(loaded);
+        HeapWalker.Tables[] tables = new HeapWalker.Tables[1];
+        try {
+            return walkAndEncode(resources, t0, cpu, c0, frames, warmup, expectedObjects, current, now, nanoTime, uuid,
+                loaded, jdkStatics, tables);
+        } finally {
+            // Native memory of the identity tables; nothing looks objects up after this.
+            jdkStatics.release();
+            // Tables the warm-up made but the walk never took are left to the Cleaner.
+            if (tables[0] != null) tables[0].ids.release();
+        }
+    }
+
+    /** Walks the heap while OBJECTS is written, then encodes the other sections and commits. */
+    private static String walkAndEncode(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
+                                  List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects,
+                                  Thread current, long now, long nanoTime, UUID uuid, Class<?>[] loaded,
+                                  JdkStaticValues jdkStatics, HeapWalker.Tables[] tablesUsed) throws Throwable {
         InternedStrings interned = new InternedStrings(jdkStatics.enumNames);
         long t1 = System.nanoTime();
         long c1 = cpu.getCurrentThreadCpuTime();
 
         long tw = System.nanoTime();
         HeapWalker.Tables tables = CaptureWarmup.finish(warmup, expectedObjects);
+        tablesUsed[0] = tables;
         long warmupWaitMs = (System.nanoTime() - tw) / 1_000_000;
         SectionWriter out = new SectionWriter();
         HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, tables);
@@ -242,6 +261,7 @@ public final class ImageCapture {
             + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
+            + " expectedObjects=" + expectedObjects
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
             + " commitMs=" + (t3 - tc) / 1_000_000 + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000
@@ -280,14 +300,24 @@ public final class ImageCapture {
     }
 
     /**
-     * A first guess of the number of objects, so that the identity table grows at most once
-     * or twice (each growth re-inserts every object: a cache miss each). Used heap includes
-     * garbage, so the guess is low on purpose: 96 bytes an object, where a typical live heap
-     * averages 40–60.
+     * A first guess of the number of objects, for the walk's tables ({@link HeapWalker.Tables}).
+     * A guess too low costs twice: every table is copied when it fills, the identity table
+     * re-inserts every object (a cache miss each: 16.7 M of them at 1 GB), and the branch
+     * that grows them, first taken in the middle of the walk, throws its compiled code away.
+     * A guess too high costs zeroed memory, allocated by the warm-up thread in parallel.
+     *
+     * <p>Used heap includes garbage, but right after a full GC (as in a heap-dump comparison)
+     * it does not; mixed heaps average 40–60 bytes an object (HeapBench: 53, DESIGN.md §4:
+     * 39), so 48 bytes an object, unless the tables (about 28 bytes per expected object)
+     * would take more than a third of the free heap: then 96 bytes an object, the old guess.
      */
-    private static int expectedObjects() {
-        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        return (int) Math.max(1 << 16, Math.min(1 << 26, used / 96));
+    static int expectedObjects() {
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        long free = rt.maxMemory() - used;
+        long guess = used / 48;
+        if (guess * 28 > free / 3) guess = used / 96;
+        return (int) Math.max(1 << 16, Math.min(1 << 26, guess));
     }
 
     /** Reads the statics of an initialized application class; reference values are roots. */

@@ -26,7 +26,7 @@ import java.util.List;
  *       has its {@code hash} field set (the shared table is keyed by it) and age 0 in its
  *       mark word (archive regions are never evacuated), but only some have an identity
  *       hash — so the candidates are the strings with a cached hash and age 0
- *       ({@link #mayBeArchived}), and under G1, which maps the archive at the top of the
+ *       ({@link #mayBeShared}), and under G1, which maps the archive at the top of the
  *       heap, only those near or above the lowest known archived string ({@link #archiveFloor}).</li>
  * </ul>
  * If the command is unavailable or its output does not parse, every string gets the exact test.
@@ -58,6 +58,10 @@ final class InternedStrings {
      * Long.MIN_VALUE: no such bound, the conservative hash-and-age rule alone decides.
      */
     private final long archiveFloor;
+    /** 1 if {@link #sharedTable}, else 0 (see {@link #mayBeShared}). */
+    private final int sharedTableBit;
+    /** {@link #archiveFloor}, or 0 when there is none: every reference is at or above it. */
+    private final long sharedFloor;
     private int[] listedHashes;
     private int listedHashMask;
     private boolean listedZeroHash;
@@ -94,21 +98,35 @@ final class InternedStrings {
         boolean g1 = "true".equals(ProcessFacts.vmOption("UseG1GC"));
         long margin = COMPRESSED_REFS ? (64L << 20) >>> 3 : 64L << 20;
         archiveFloor = shared && g1 && lowest != Long.MAX_VALUE && lowest > margin ? lowest - margin : Long.MIN_VALUE;
+        sharedTableBit = sharedTable ? 1 : 0;
+        sharedFloor = archiveFloor == Long.MIN_VALUE ? 0 : archiveFloor;
     }
 
     /**
-     * A test that finds no string interned and never interns one, for {@link CaptureWarmup}:
-     * its walk must run the same code without touching the JVM's string table.
+     * The test for {@link CaptureWarmup}'s walk, built from the warm-up's own strings instead
+     * of the JVM's string table, so that the walk takes every branch the real test takes:
+     * {@code listed} play the listed table (hash probes that hit, contents found, exact tests),
+     * and the shared-table rule runs with a floor at {@code floorSample}'s reference, so that
+     * some strings are above it and some below. Without this the compiled walk met those
+     * branches first in the real walk and was thrown away there (measured: writeRecord
+     * recompiled 4–5 times during a 3.6 M-object walk, at uncommon traps in
+     * {@link #hashMayBeListed} and {@link #isInterned}).
+     *
+     * <p>The exact test interns copies of some warm-up strings (contents prefixed so that no
+     * application string shares them); that only adds weak entries to the string table, which
+     * the next GC drops, and never makes an application string interned.
      */
-    static InternedStrings noneInterned() {
-        return new InternedStrings();
+    static InternedStrings forWarmup(List<String> listed, String floorSample) {
+        return new InternedStrings(listed, floorSample);
     }
 
-    private InternedStrings() {
-        tableContents = new HashSet<>();
+    private InternedStrings(List<String> listed, String floorSample) {
+        tableContents = new HashSet<>(listed);
         indexListedHashes();
-        sharedTable = false;
-        archiveFloor = Long.MIN_VALUE;
+        sharedTable = true;
+        archiveFloor = referenceBits(floorSample);
+        sharedTableBit = 1;
+        sharedFloor = archiveFloor;
     }
 
     /** The object's reference as stored in the heap, unsigned; ordered like addresses. */
@@ -135,8 +153,7 @@ final class InternedStrings {
         if (tableContents != null) {
             // Read the cached hash first; the set lookup uses a copy so that s's own hash
             // field stays as the application left it (a later checkpoint reads it again).
-            if (!(sharedTable && mayBeArchived(s) && aboveArchiveFloor(s))
-                    && (!hashMayBeListed(s) || !tableContents.contains(new String(s)))) {
+            if (mayBeShared(s) == 0 && (!hashMayBeListed(s) || !tableContents.contains(new String(s)))) {
                 return false;
             }
         }
@@ -182,16 +199,21 @@ final class InternedStrings {
         }
     }
 
-    private boolean aboveArchiveFloor(String s) {
-        return archiveFloor == Long.MIN_VALUE || referenceBits(s) >= archiveFloor;
-    }
-
-    /** Whether s may be an object of the CDS archive: hash field set and age 0 (see the class comment). */
-    private static boolean mayBeArchived(String s) {
-        boolean hashCached = JdkUnsafe.getInt(s, HASH) != 0 || JdkUnsafe.getByte(s, HASH_IS_ZERO) != 0;
-        if (!hashCached) return false;
-        long mark = JdkUnsafe.getLong(s, 0);
-        return ((mark >>> 3) & 0xF) == 0; // age bits 3..6 on 17 and 25, compact headers included
+    /**
+     * 1 if s may be a string of a CDS shared table that is not listed: such a table is in use,
+     * s's hash field is set and its age is 0 (see the class comment), and s lies at or above
+     * the archive floor; else 0. Computed without branches on purpose: the warm-up's strings
+     * are all young, the real walk's are not, and a branch taken only in the real walk
+     * throws the walk's compiled code away there (an uncommon trap, measured).
+     */
+    private int mayBeShared(String s) {
+        int hash = JdkUnsafe.getInt(s, HASH) | JdkUnsafe.getByte(s, HASH_IS_ZERO);
+        int hashCached = (hash | -hash) >>> 31;
+        int age = (int) (JdkUnsafe.getLong(s, 0) >>> 3) & 0xF; // bits 3..6 on 17 and 25, compact headers included
+        int young = (age - 1) >>> 31;
+        // References are below 2^48 and the floor is one of them or 0: no overflow.
+        int above = (int) ((sharedFloor - 1 - referenceBits(s)) >>> 63);
+        return sharedTableBit & hashCached & young & above;
     }
 
     private static String stringTableDump() {

@@ -117,6 +117,11 @@ final class JdkStaticValues {
         return table.size();
     }
 
+    /** Frees the lookup table's native memory; {@link #lookup} must not be called afterwards. */
+    void release() {
+        table.release();
+    }
+
     /** The symbolic reference for the object, or null if it is not a JDK static value. */
     SymbolicRef lookup(Object o, int identityHash) {
         int id = table.find(o, identityHash);

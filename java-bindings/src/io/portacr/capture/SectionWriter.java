@@ -29,7 +29,13 @@ final class SectionWriter {
     private int pos;
     private long written;
     private boolean open;
-    /** Bytes are counted, never handed to the agent ({@link CaptureWarmup}). */
+    /**
+     * All ones, or 0 when bytes are only counted, never handed to the agent
+     * ({@link CaptureWarmup}). A mask rather than a branch: the warm-up must take the same
+     * branches as the real walk, or the walk's compiled code is thrown away at the real
+     * walk's first flush (an uncommon trap, measured); the agent ignores a length of 0.
+     */
+    private final int handOverMask;
     private final boolean discard;
 
     SectionWriter() {
@@ -38,7 +44,10 @@ final class SectionWriter {
 
     private SectionWriter(boolean discard) {
         this.discard = discard;
-        this.buf = new byte[discard ? 64 << 10 : CHUNK];
+        this.handOverMask = discard ? 0 : -1;
+        // A small buffer when discarding: the warm-up then takes the flush branches of every
+        // writing method often, as the real walk does now and then.
+        this.buf = new byte[discard ? 512 : CHUNK];
     }
 
     /** A writer whose sections go nowhere: the same encoding code runs, no Native call is made. */
@@ -70,7 +79,7 @@ final class SectionWriter {
 
     private void flush() {
         if (pos > 0) {
-            if (!discard) Native.sectionWrite(buf, 0, pos);
+            Native.sectionWrite(buf, 0, pos & handOverMask);
             written += pos;
             pos = 0;
         }
