@@ -9,9 +9,21 @@
 //!   restores it.
 //!
 //! `ready` is the time from starting the `java` process to READY (the driver's clock before
-//! the spawn, the program's clock at READY), median of the runs. `steady` is the query throughput after
-//! warm-up (median of the later 250 ms windows), in the frame that a restore resumed (main's
-//! own loop) and in a method entered afresh, each as a ratio to the cold run.
+//! the spawn, the program's clock at READY), median of the runs. `steady` is the query
+//! throughput after warm-up (median of the later 250 ms windows), in the frame that a restore
+//! resumed (main's own loop) and in a method entered afresh, each as a ratio to the cold
+//! run: per second of wall-clock time, and per second of the program thread's CPU time (on a
+//! machine shared with other work a thread that loses its core for part of a window does not
+//! make its code look slower; both are printed). The variants alternate within each run
+//! (cold, AOT, restore, cold+GC, restore+GC, then the next run), so a change of the machine's
+//! load hits them alike.
+//!
+//! The `+GC` rows: the program, right after READY, allocates garbage until one young
+//! collection has run (`-Dready.youngGc=true`), as any program that allocates would. A
+//! restore allocates the rebuilt objects in image order, which keeps an object far from the
+//! objects it refers to; a young collection copies them in the order it reaches them from
+//! the roots. The gap between `restore` and `restore+GC` is what the rebuilt heap's layout
+//! costs a program that does not allocate.
 //!
 //! `cargo bench -p portacr-benches --bench ready` (after `cargo build --release`).
 //! `PORTACR_BENCH_JDKS=17,25`, `PORTACR_BENCH_RUNS=3`.
@@ -33,20 +45,47 @@ fn main() {
     let jdks = env_list("PORTACR_BENCH_JDKS", "17,25");
     let runs = env_list("PORTACR_BENCH_RUNS", "3")[0].max(1) as usize;
     let classes = compile_sources("heapbench", &repo_root().join("benches/apps"));
-    println!("time-to-ready benchmark: program that builds its state for >= 3 s, then READY; median of {runs} runs, same driver run");
+    println!("time-to-ready benchmark: program that builds its state for >= 3 s, then READY; median of {runs} runs, variants alternating, same driver run");
+    println!("load average at start: {}", load_average());
     println!(
-        "{:<4} {:<10} {:>9} {:>9} {:>14} {:>7} {:>14} {:>7}",
-        "jdk", "start", "ready ms", "vs cold", "steady frame", "ratio", "steady method", "ratio"
+        "{:<4} {:<11} {:>9} {:>8} {:>13} {:>6} {:>13} {:>6} {:>9} {:>9}",
+        "jdk", "start", "ready ms", "vs cold", "steady frame", "ratio", "steady method", "ratio", "cpu frame", "cpu meth"
     );
     for jdk in jdks {
         let jdk = jdk_named(jdk);
         run_jdk(jdk, runs, &classes);
     }
-    println!("steady frame: queries in main's loop (the frame a restore resumes); steady method: the same loop in a method entered afresh.");
+    println!("load average at end: {}", load_average());
+    println!("steady frame: queries in main's loop (the frame a restore resumes); steady method: the same loop in a method entered afresh;");
+    println!("ops/s of wall-clock time and their ratio to cold; cpu: the ratio of ops per second of the thread's CPU time. +GC: one young");
+    println!("collection after READY (compared with cold+GC).");
 }
 
-/// ready_ms, steady in frame, steady in method
-type Figures = [f64; 3];
+/// ready_ms, then steady in frame and in method per wall-clock second, then the same per
+/// CPU second.
+type Figures = [f64; 5];
+
+/// The program's variants, alternated within each run.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Cold,
+    Aot,
+    Restore,
+    ColdGc,
+    RestoreGc,
+}
+
+impl Variant {
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Cold => "cold",
+            Variant::Aot => "AOT cache",
+            Variant::Restore => "restore",
+            Variant::ColdGc => "cold+GC",
+            Variant::RestoreGc => "restore+GC",
+        }
+    }
+}
 
 fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let dir = fresh_dir(&format!("bench-ready-{}", jdk.feature()));
@@ -66,21 +105,17 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let java = jdk.java();
     let context = format!("JDK {}", jdk.feature());
 
-    let cold = median_of(runs, || read(&run(&java, &[], &jar, "ReadyBench"), &format!("{context} cold")));
-    print_row(jdk, "cold", cold, cold);
-
+    let aot = dir.join("app.aot");
+    let mut variants = vec![Variant::Cold];
     if jdk == Jdk::V25 {
-        let aot = dir.join("app.aot");
         let training = run(&java, &[format!("-XX:AOTCacheOutput={}", aot.display())], &jar, "ReadyBench");
         let training = training.0;
         if !training.success() || !aot.is_file() {
             panic!("{context}: AOT training run failed\n{}", training.report());
         }
-        let with_aot = median_of(runs, || {
-            read(&run(&java, &[format!("-XX:AOTCache={}", aot.display())], &jar, "ReadyBench"), &format!("{context} AOT"))
-        });
-        print_row(jdk, "AOT cache", with_aot, cold);
+        variants.push(Variant::Aot);
     }
+    variants.extend([Variant::Restore, Variant::ColdGc, Variant::RestoreGc]);
 
     let image = dir.join("img");
     let agent = agent_path().display().to_string();
@@ -94,14 +129,38 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     if checkpoint.status != Some(0) || !image.join("image.pcr").is_file() {
         panic!("{context}: checkpoint failed\n{}", checkpoint.report());
     }
-    let restored = median_of(runs, || {
-        read(
-            &run(&java, &[format!("-agentpath:{agent}=restoreFrom={}", image.display())], &jar, "io.portacr.Restore"),
-            &format!("{context} restore"),
-        )
-    });
-    print_row(jdk, "restore", restored, cold);
+    let restore_option = format!("-agentpath:{agent}=restoreFrom={}", image.display());
+    let young_gc = "-Dready.youngGc=true".to_string();
+
+    let mut all: Vec<Vec<Figures>> = vec![Vec::new(); variants.len()];
+    for _ in 0..runs {
+        for (slot, variant) in variants.iter().enumerate() {
+            let (options, main) = match variant {
+                Variant::Cold => (vec![], "ReadyBench"),
+                Variant::Aot => (vec![format!("-XX:AOTCache={}", aot.display())], "ReadyBench"),
+                Variant::Restore => (vec![restore_option.clone()], "io.portacr.Restore"),
+                Variant::ColdGc => (vec![young_gc.clone()], "ReadyBench"),
+                Variant::RestoreGc => (vec![restore_option.clone(), young_gc.clone()], "io.portacr.Restore"),
+            };
+            let figures = read(&run(&java, &options, &jar, main), &format!("{context} {}", variant.label()));
+            all[slot].push(figures);
+        }
+    }
+    let medians: Vec<Figures> = all.iter().map(|r| median_of(r)).collect();
+    let of = |v: Variant| medians[variants.iter().position(|x| *x == v).unwrap_or(0)];
+    for variant in &variants {
+        // The +GC rows are compared with the program that ran the same collection.
+        let base = if *variant == Variant::RestoreGc { of(Variant::ColdGc) } else { of(Variant::Cold) };
+        print_row(jdk, variant.label(), of(*variant), base);
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The 1, 5 and 15 minute load averages of the machine (`/proc/loadavg`).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The run and the epoch milliseconds just before its process was started.
@@ -124,12 +183,13 @@ fn read((run, started): &(RunResult, f64), context: &str) -> Figures {
         number(&f, "ready_epoch_ms", context) - started,
         number(&f, "steady_in_frame_ops_per_s", context),
         number(&f, "steady_in_method_ops_per_s", context),
+        number(&f, "steady_in_frame_ops_per_cpu_s", context),
+        number(&f, "steady_in_method_ops_per_cpu_s", context),
     ]
 }
 
-fn median_of(runs: usize, mut one: impl FnMut() -> Figures) -> Figures {
-    let all: Vec<Figures> = (0..runs).map(|_| one()).collect();
-    let mut m = [0.0; 3];
+fn median_of(all: &[Figures]) -> Figures {
+    let mut m = [0.0; 5];
     for (c, slot) in m.iter_mut().enumerate() {
         *slot = median(&mut all.iter().map(|r| r[c]).collect::<Vec<_>>());
     }
@@ -138,7 +198,7 @@ fn median_of(runs: usize, mut one: impl FnMut() -> Figures) -> Figures {
 
 fn print_row(jdk: Jdk, start: &str, f: Figures, cold: Figures) {
     println!(
-        "{:<4} {:<10} {:>9.0} {:>8.1}x {:>14.0} {:>7.2} {:>14.0} {:>7.2}",
+        "{:<4} {:<11} {:>9.0} {:>7.1}x {:>13.0} {:>6.2} {:>13.0} {:>6.2} {:>9.2} {:>9.2}",
         jdk.feature(),
         start,
         f[0],
@@ -147,6 +207,7 @@ fn print_row(jdk: Jdk, start: &str, f: Figures, cold: Figures) {
         f[1] / cold[1],
         f[2],
         f[2] / cold[2],
+        f[3] / cold[3],
+        f[4] / cold[4],
     );
 }
-

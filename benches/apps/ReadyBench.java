@@ -57,6 +57,7 @@ public class ReadyBench {
         // Steady state, loop in this frame (the frame a restore resumes; HotSpot compiles it
         // only if the method version it runs is the class's current one, spec/restore.md §7.3).
         // Both loops have the same warm-up and measured windows.
+        if (Boolean.getBoolean("ready.youngGc")) youngGc();
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         int windows = Integer.getInteger("ready.windows", 24);
         long windowNanos = 250_000_000L;
@@ -118,6 +119,29 @@ public class ReadyBench {
         }
         if (sink == 42) System.out.print("");
         return ops;
+    }
+
+    /** Allocated garbage, so that the allocation escapes and is not optimized away. */
+    static volatile byte[] junk;
+
+    /**
+     * With {@code -Dready.youngGc=true}: allocates short-lived arrays until a fresh object
+     * held only weakly is collected, i.e. until one young collection has run after READY
+     * (G1, Parallel, Serial), as any program that allocates a little would. A young
+     * collection copies the objects still in the young generation in the order it reaches
+     * them from the roots, which places an object next to the objects it refers to. The
+     * benchmark's "+GC" rows use it to show what the heap layout costs (a restore allocates
+     * the rebuilt objects in image order). Bounded by half the heap.
+     */
+    static void youngGc() {
+        java.lang.ref.WeakReference<Object> fresh = new java.lang.ref.WeakReference<>(new Object());
+        long allocated = 0, bound = Runtime.getRuntime().maxMemory() / 2;
+        while (fresh.get() != null && allocated < bound) {
+            junk = new byte[32 * 1024];
+            allocated += 32 * 1024;
+        }
+        junk = null;
+        System.out.println("young_gc_after_mb=" + (allocated >> 20));
     }
 
     static double medianOfSecondHalf(double[] v) {

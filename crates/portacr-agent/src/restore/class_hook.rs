@@ -9,8 +9,10 @@
 //! from `resume_plan.rs`), on top of the `<clinit>` replacement when both
 //! apply. Frame types come from the original bytes (the class file the
 //! checkpoint typed the frames from: the digests are compared). Once the top
-//! frame has resumed, the classes are retransformed and this hook is asked
-//! again; it then adds nothing, so they get their original code back.
+//! frame has resumed, most classes keep these prologues (spec/restore.md
+//! §7.3); a class whose prologues re-enter monitors is retransformed and
+//! this hook is asked again; it then adds nothing, so it gets its original
+//! code back.
 //!
 //! Every application class of a restored JVM, loaded during the restore or
 //! after it, retransformed or redefined, reads `System.nanoTime()` through
