@@ -45,8 +45,13 @@ pub fn rewrite_for_restore(state: &RestoreState, name: &str, bytes: &[u8]) -> Op
 
 /// A retransformation or redefinition in a restored JVM (the classes given
 /// their original code back after the resumption among them): the class
-/// keeps reading the program's clock, nothing else is added.
-pub fn rewrite_redefined(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+/// keeps reading the program's clock, nothing else is added. A class that
+/// had kept its prologues loses them here (another agent retransforming it,
+/// say): from now on only its obsolete frames run them.
+pub fn rewrite_redefined(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    if let Some(targets) = state.resume.as_ref() {
+        targets.forget_kept(name);
+    }
     with_program_clock(name, bytes)
 }
 

@@ -457,6 +457,16 @@ impl ResumeTargets {
         }
     }
 
+    /// Class `name` is being redefined or retransformed: its methods' current
+    /// version will be without prologues.
+    pub fn forget_kept(&self, name: &str) {
+        let mut kept = lock(&self.kept_methods);
+        for frame in self.frames.iter().filter(|f| f.class_name == name) {
+            let record = &frame.record;
+            kept.remove(&method_token(name, &record.method_name, &record.method_descriptor));
+        }
+    }
+
     /// Whether every frame of the method `token` runs the version with the
     /// prologue, because its class kept it (a frame of a class given its
     /// original code back runs it only if JVMTI calls its method obsolete).
