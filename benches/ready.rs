@@ -14,9 +14,11 @@
 //! resumed (main's own loop) and in a method entered afresh, each as a ratio to the cold
 //! run: per second of wall-clock time, and per second of the program thread's CPU time (on a
 //! machine shared with other work a thread that loses its core for part of a window does not
-//! make its code look slower; both are printed). The variants alternate within each run
-//! (cold, AOT, restore, cold+GC, restore+GC, then the next run), so a change of the machine's
-//! load hits them alike.
+//! make its code look slower; both are printed). The variants compared run side by side:
+//! in each run the driver starts cold, AOT (25) and restore one after the other, each when
+//! the previous has printed READY (so a start is not slowed by another program's), and when
+//! all are ready tells them to measure at the same time (`-Dready.goFile`); then cold+GC and
+//! restore+GC the same way. A change of the machine's load hits the compared programs alike.
 //!
 //! The `+GC` rows: the program, right after READY, allocates garbage until one young
 //! collection has run (`-Dready.youngGc=true`), as any program that allocates would. A
@@ -45,7 +47,7 @@ fn main() {
     let jdks = env_list("PORTACR_BENCH_JDKS", "17,25");
     let runs = env_list("PORTACR_BENCH_RUNS", "3")[0].max(1) as usize;
     let classes = compile_sources("heapbench", &repo_root().join("benches/apps"));
-    println!("time-to-ready benchmark: program that builds its state for >= 3 s, then READY; median of {runs} runs, variants alternating, same driver run");
+    println!("time-to-ready benchmark: program that builds its state for >= 3 s, then READY; median of {runs} runs, compared variants measuring side by side, same driver run");
     println!("load average at start: {}", load_average());
     println!(
         "{:<4} {:<11} {:>9} {:>8} {:>13} {:>6} {:>13} {:>6} {:>9} {:>9}",
@@ -132,18 +134,28 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let restore_option = format!("-agentpath:{agent}=restoreFrom={}", image.display());
     let young_gc = "-Dready.youngGc=true".to_string();
 
+    let options_of = |variant: Variant| -> (Vec<String>, &'static str) {
+        match variant {
+            Variant::Cold => (vec![], "ReadyBench"),
+            Variant::Aot => (vec![format!("-XX:AOTCache={}", aot.display())], "ReadyBench"),
+            Variant::Restore => (vec![restore_option.clone()], "io.portacr.Restore"),
+            Variant::ColdGc => (vec![young_gc.clone()], "ReadyBench"),
+            Variant::RestoreGc => (vec![restore_option.clone(), young_gc.clone()], "io.portacr.Restore"),
+        }
+    };
+    let groups: Vec<Vec<usize>> = vec![
+        (0..variants.len()).filter(|i| !matches!(variants[*i], Variant::ColdGc | Variant::RestoreGc)).collect(),
+        (0..variants.len()).filter(|i| matches!(variants[*i], Variant::ColdGc | Variant::RestoreGc)).collect(),
+    ];
     let mut all: Vec<Vec<Figures>> = vec![Vec::new(); variants.len()];
-    for _ in 0..runs {
-        for (slot, variant) in variants.iter().enumerate() {
-            let (options, main) = match variant {
-                Variant::Cold => (vec![], "ReadyBench"),
-                Variant::Aot => (vec![format!("-XX:AOTCache={}", aot.display())], "ReadyBench"),
-                Variant::Restore => (vec![restore_option.clone()], "io.portacr.Restore"),
-                Variant::ColdGc => (vec![young_gc.clone()], "ReadyBench"),
-                Variant::RestoreGc => (vec![restore_option.clone(), young_gc.clone()], "io.portacr.Restore"),
-            };
-            let figures = read(&run(&java, &options, &jar, main), &format!("{context} {}", variant.label()));
-            all[slot].push(figures);
+    for round in 0..runs {
+        for (g, group) in groups.iter().enumerate() {
+            let go = dir.join(format!("go-{round}-{g}"));
+            let members: Vec<(Vec<String>, &str)> = group.iter().map(|i| options_of(variants[*i])).collect();
+            let results = run_side_by_side(&java, &members, &jar, &go, &context);
+            for (i, result) in group.iter().zip(&results) {
+                all[*i].push(read(result, &format!("{context} {}", variants[*i].label())));
+            }
         }
     }
     let medians: Vec<Figures> = all.iter().map(|r| median_of(r)).collect();
@@ -163,14 +175,103 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// Runs `members` side by side: each is started when the previous one has printed READY,
+/// and once all are ready, `go` is created and they measure their steady state at the same
+/// time. Each result comes with the epoch milliseconds just before its process was started.
+fn run_side_by_side(
+    java: &Path,
+    members: &[(Vec<String>, &str)],
+    jar: &Path,
+    go: &Path,
+    context: &str,
+) -> Vec<(RunResult, f64)> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    let limit = Duration::from_secs(300);
+    let mut running = Vec::new();
+    for (options, main) in members {
+        let mut command = Command::new(java);
+        command
+            .args(options)
+            .arg(format!("-Dready.goFile={}", go.display()))
+            .args(HEAP)
+            .arg("-cp")
+            .arg(jar)
+            .arg(main)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let line = format!("{command:?}");
+        let started = epoch_ms();
+        let clock = Instant::now();
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("{context}: cannot start {line}: {e}"));
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let collected = Arc::clone(&stdout);
+        let reader = std::thread::spawn(move || {
+            let mut buffer = String::new();
+            while out.read_line(&mut buffer).unwrap_or(0) > 0 {
+                collected.lock().unwrap_or_else(|p| p.into_inner()).push_str(&buffer);
+                buffer.clear();
+            }
+        });
+        let mut err = child.stderr.take().expect("piped stderr");
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        // Wait for READY (or the end of the program: reported by `read`).
+        loop {
+            let ready = stdout.lock().unwrap_or_else(|p| p.into_inner()).contains("READY");
+            if ready || clock.elapsed() > limit || matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        running.push((child, reader, errors, stdout, line, started, clock));
+    }
+    let _ = std::fs::write(go, b"go");
+    running
+        .into_iter()
+        .map(|(mut child, reader, errors, stdout, command, started, clock)| {
+            let mut timed_out = false;
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break status.code(),
+                    Ok(None) if clock.elapsed() > limit => {
+                        let _ = child.kill();
+                        timed_out = true;
+                        break child.wait().ok().and_then(|s| s.code());
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                    Err(_) => break None,
+                }
+            };
+            let _ = reader.join();
+            let stderr = errors.join().unwrap_or_default();
+            let stdout = std::mem::take(&mut *stdout.lock().unwrap_or_else(|p| p.into_inner()));
+            let result = RunResult { command, status, timed_out, stdout, stderr, elapsed: clock.elapsed() };
+            (result, started)
+        })
+        .collect()
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1e3)
+        .unwrap_or(0.0)
+}
+
 /// The run and the epoch milliseconds just before its process was started.
 fn run(java: &PathBuf, options: &[String], jar: &Path, main: &str) -> (RunResult, f64) {
     let mut command = Command::new(java);
     command.args(options).args(HEAP).arg("-cp").arg(jar).arg(main);
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1e3)
-        .unwrap_or(0.0);
+    let started = epoch_ms();
     (process::run(command, Duration::from_secs(300)), started)
 }
 

@@ -58,6 +58,13 @@ public class ReadyBench {
         // only if the method version it runs is the class's current one, spec/restore.md §7.3).
         // Both loops have the same warm-up and measured windows.
         if (Boolean.getBoolean("ready.youngGc")) youngGc();
+        // The driver starts the variants it compares one after the other (each gets ready
+        // undisturbed), then lets them measure at the same time, so that the load of a shared
+        // machine falls on them alike.
+        String go = System.getProperty("ready.goFile");
+        if (go != null) {
+            while (!new java.io.File(go).exists()) Thread.sleep(5);
+        }
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         int windows = Integer.getInteger("ready.windows", 24);
         long windowNanos = 250_000_000L;
