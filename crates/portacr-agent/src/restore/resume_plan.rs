@@ -450,21 +450,25 @@ impl ResumeTargets {
     /// Records that class `name` keeps its prologues (its rewritten methods
     /// run them from now on, see [`ResumeTargets::runs_prologue_version`]).
     pub fn mark_kept(&self, name: &str) {
-        let mut kept = lock(&self.kept_methods);
-        for frame in self.frames.iter().filter(|f| f.class_name == name) {
-            let record = &frame.record;
-            kept.insert(method_token(name, &record.method_name, &record.method_descriptor));
-        }
+        lock(&self.kept_methods).extend(self.method_tokens_of(name));
     }
 
     /// Class `name` is being redefined or retransformed: its methods' current
     /// version will be without prologues.
     pub fn forget_kept(&self, name: &str) {
         let mut kept = lock(&self.kept_methods);
-        for frame in self.frames.iter().filter(|f| f.class_name == name) {
-            let record = &frame.record;
-            kept.remove(&method_token(name, &record.method_name, &record.method_descriptor));
+        for token in self.method_tokens_of(name) {
+            kept.remove(&token);
         }
+    }
+
+    /// The tokens of the methods of class `name` that have frames (and so
+    /// prologues).
+    fn method_tokens_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = i32> + 'a {
+        self.frames
+            .iter()
+            .filter(move |f| f.class_name == name)
+            .map(move |f| method_token(name, &f.record.method_name, &f.record.method_descriptor))
     }
 
     /// Whether every frame of the method `token` runs the version with the
