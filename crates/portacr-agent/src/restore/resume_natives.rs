@@ -97,8 +97,9 @@ fn int_array<'local>(
 }
 
 /// `void restoreResumed(Class<?>[] rewritten)`: the top frame has resumed;
-/// no more prologues. Of the given classes, those whose prologues re-enter
-/// monitors are retransformed so that the hook, asked again, gives them
+/// no more prologues. Of the given classes, those whose prologue version
+/// HotSpot would not compile (a prologue re-enters monitors, or makes a
+/// method too long) are retransformed so that the hook, asked again, gives them
 /// their original code (their running frames finish in the rewritten
 /// versions); the others keep the version with prologues, so that the
 /// resumed frames run the current version, which HotSpot compiles
@@ -149,7 +150,7 @@ pub fn restore_resumed(
         }
     }
     log_info!(
-        "restore: {kept} class(es) keep their resume prologues (resumed frames run compiled), {} given their original code back (prologues re-entering monitors)",
+        "restore: {kept} class(es) keep their resume prologues (resumed frames run compiled), {} given their original code back (prologue version not compilable: monitors re-entered or method too long)",
         back.len()
     );
     Ok(())

@@ -72,16 +72,21 @@ pub struct ResumeTargets {
     /// length), by method token: frames resumed here keep running that
     /// version, so a later checkpoint sees their bci moved by this much.
     shifts: Mutex<HashMap<i32, u32>>,
-    /// Internal names of the classes with a prologue that re-enters
-    /// monitors: HotSpot compiles no version of a method whose locking is
-    /// unbalanced, so these go back to their original code after the
-    /// resumption (spec/restore.md §7.3).
-    locking_classes: Mutex<HashSet<String>>,
+    /// Internal names of the classes whose prologue version HotSpot would
+    /// not compile: a prologue re-enters monitors (unbalanced locking), or
+    /// it pushes a method over [`HUGE_METHOD_LIMIT`]. These go back to their
+    /// original code after the resumption (spec/restore.md §7.3).
+    uncompilable_classes: Mutex<HashSet<String>>,
     /// Tokens of the rewritten methods whose class keeps its prologues as
     /// the current version after the resumption: every frame of them, the
     /// resumed ones and those entered later, counts the prologue in its bci.
     kept_methods: Mutex<HashSet<i32>>,
 }
+
+/// HotSpot's `HugeMethodLimit`: with `DontCompileHugeMethods` (both
+/// defaults on JDK 17–25) a method with more bytecode than this is never
+/// compiled.
+pub const HUGE_METHOD_LIMIT: u32 = 8000;
 
 /// First element of the `long[]` in which a restored JVM records, before it
 /// checkpoints again, the frames still running a rewritten method version:
@@ -254,7 +259,7 @@ impl ResumeTargets {
             resumed: AtomicBool::new(false),
             class_mirrors: OnceLock::new(),
             shifts: Mutex::new(HashMap::new()),
-            locking_classes: Mutex::new(HashSet::new()),
+            uncompilable_classes: Mutex::new(HashSet::new()),
             kept_methods: Mutex::new(HashSet::new()),
         })
     }
@@ -298,7 +303,7 @@ impl ResumeTargets {
             }
             let monitors = self.monitor_objects(image, target)?;
             if !monitors.is_empty() {
-                lock(&self.locking_classes).insert(name.to_owned());
+                lock(&self.uncompilable_classes).insert(name.to_owned());
             }
             let point = ResumePoint {
                 method_name: frame.method_name.clone(),
@@ -424,6 +429,9 @@ impl ResumeTargets {
             if let (Some(old), Some(new)) = (length(&before), length(&after)) {
                 let token = method_token(name, &frame.method_name, &frame.method_descriptor);
                 shifts.insert(token, new.saturating_sub(old));
+                if new > HUGE_METHOD_LIMIT && old <= HUGE_METHOD_LIMIT {
+                    lock(&self.uncompilable_classes).insert(name.to_owned());
+                }
             }
         }
     }
@@ -441,10 +449,12 @@ impl ResumeTargets {
     /// (`Dependencies::check_evol_method`), so a resumed loop would never be
     /// compiled; the prologue left in place costs one static field check a
     /// call. A prologue that re-enters monitors makes its method's locking
-    /// unbalanced, which neither C1 nor C2 compiles, so such a class is
-    /// better off with its original code for the calls made afresh.
+    /// unbalanced, which neither C1 nor C2 compiles, and one that makes a
+    /// method longer than [`HUGE_METHOD_LIMIT`] bytes keeps it from being
+    /// compiled too, so such a class is better off with its original code
+    /// for the calls made afresh.
     pub fn keeps_prologues(&self, name: &str) -> bool {
-        !lock(&self.locking_classes).contains(name)
+        !lock(&self.uncompilable_classes).contains(name)
     }
 
     /// Records that class `name` keeps its prologues (its rewritten methods
