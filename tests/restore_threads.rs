@@ -230,18 +230,55 @@ fn jdk_frame_on_the_stack_is_refused() {
     );
 }
 
-/// Once the top frame has resumed, the classes that carried prologues are retransformed
-/// back to their original code.
+/// Once the top frame has resumed, a class whose prologues only restore values keeps them
+/// (its resumed frames must run the current method version to be compiled), and a class
+/// whose prologue re-enters a monitor is retransformed back to its original code.
 #[test]
-fn rewritten_classes_get_their_code_back() {
-    let s = scenario("rewritten_classes_get_their_code_back", "demo", Jdk::V17, &[], 0);
+fn rewritten_classes_keep_prologues_unless_they_lock() {
     let java = Jdk::V17.java().display().to_string();
-    let image = s.image.display().to_string();
-    let run = portacr(&["restore", &image, "--java", &java, "--agent-options", "log=info"]);
-    run.assert_exit(0);
-    assert_eq!(run.stdout_lines(), s.expected, "{}", run.report());
-    assert!(run.stderr.contains("portacr: info: restore: 1 class(es) given their original code back"), "{}", run.report());
-    assert!(run.stderr.contains("portacr: info: restore: resuming 5 frame(s) of thread \"main\""), "{}", run.report());
+    for (app, line) in [
+        ("demo", "1 class(es) keep their resume prologues (resumed frames run compiled), 0 given their original code back"),
+        ("synclock", "0 class(es) keep their resume prologues (resumed frames run compiled), 1 given their original code back"),
+    ] {
+        let s = scenario("rewritten_classes_keep_prologues_unless_they_lock", app, Jdk::V17, &[], 0);
+        let image = s.image.display().to_string();
+        let run = portacr(&["restore", &image, "--java", &java, "--agent-options", "log=info"]);
+        run.assert_exit(0);
+        assert_eq!(run.stdout_lines(), s.expected, "{}", run.report());
+        assert!(run.stderr.contains(&format!("portacr: info: restore: {line}")), "{app}\n{}", run.report());
+        if app == "demo" {
+            assert!(run.stderr.contains("portacr: info: restore: resuming 5 frame(s) of thread \"main\""), "{}", run.report());
+        }
+    }
+}
+
+/// The loop of a resumed frame runs compiled: `main` loops on after its checkpoint in the
+/// frame the restore resumed, and HotSpot OSR-compiles that loop with C2 (level 4). A
+/// resumed frame that ran a method version that is no longer current (the class
+/// retransformed back under it) would stay interpreted: HotSpot compiles no old method
+/// version, and no compile of `main` would be printed.
+#[test]
+fn resumed_frame_loop_is_compiled() {
+    let cp = portacr_e2e::checkpoint_app(Jvm::jdk17(), "resumedloop", "threads-resumed_frame_loop_is_compiled", "");
+    cp.run.assert_exit(0);
+    assert_eq!(cp.run.stdout_lines(), ["checkpoint at round 100"], "{}", cp.run.report());
+    for jdk in [Jdk::V17, Jdk::V25] {
+        // The VM's output on stderr: a PrintCompilation line written in pieces would
+        // otherwise enclose the program's lines on stdout.
+        let options = ["-XX:+DisplayVMOutputToStderr", "-XX:+PrintCompilation", "-Dresumedloop.millis=3000"];
+        let run = restore(&cp.image(), jdk, &options);
+        run.assert_exit(0);
+        assert_eq!(run.stdout_lines(), ["resumed at round 100", "loop done: ok"], "JDK {}\n{}", jdk.feature(), run.report());
+        // PrintCompilation: `  <ms>  <id> %     4       resumedloop.Main::main @ 17 (93 bytes)`,
+        // `%` marking an OSR compilation, then the tier.
+        let osr_c2 = run.stderr.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| *w == "resumedloop.Main::main") else { return false };
+            let flags = &words[..at];
+            flags.contains(&"%") && flags.last() == Some(&"4")
+        });
+        assert!(osr_c2, "JDK {}: no C2 OSR compilation of the resumed main after the restore\n{}", jdk.feature(), run.report());
+    }
 }
 
 /// A lambda proxy's frame (hidden class) between main and the lambda's body is refused

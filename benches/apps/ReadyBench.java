@@ -1,3 +1,5 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -9,7 +11,10 @@ import java.util.List;
  * repeating the build until it has spent at least {@code ready.buildMillis} (default 3000)
  * milliseconds — as a service would parse its data files, index them and warm its caches.
  * Then it prints READY and {@code ready_epoch_ms} (the driver knows when it started the process) and serves queries:
- * {@code steady_ops_per_s} is its query throughput after warm-up, measured in windows.
+ * its query throughput after warm-up, measured in 250 ms windows, the median of the later
+ * half, per second of wall-clock time ({@code _ops_per_s}) and per second of this thread's CPU
+ * time ({@code _ops_per_cpu_s}: on a machine shared with other work, a thread that loses its
+ * core for part of a window does not make its code look slower).
  *
  * <p>With {@code -Dready.checkpoint=true} it checkpoints right before it is ready, so that a
  * restored process continues at "ready". The query loop runs in {@code main}'s own frame (the
@@ -49,17 +54,31 @@ public class ReadyBench {
         System.out.println("ready_epoch_ms=" + readyAt);
         System.out.println("state=" + byPath.size() + "/" + byClient.size() + "/" + answerCache.size() + "/" + checksum());
 
-        // Steady state, loop in this frame (a restore resumes this frame: it runs the method
-        // version with the resume prologue until it returns).
+        // Steady state, loop in this frame (the frame a restore resumes; HotSpot compiles it
+        // only if the method version it runs is the class's current one, spec/restore.md §7.3).
+        // Both loops have the same warm-up and measured windows.
+        if (Boolean.getBoolean("ready.youngGc")) youngGc();
+        // The driver starts the variants it compares one after the other (each gets ready
+        // undisturbed), then lets them measure at the same time, so that the load of a shared
+        // machine falls on them alike.
+        String go = System.getProperty("ready.goFile");
+        if (go != null) {
+            while (!new java.io.File(go).exists()) Thread.sleep(5);
+        }
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         int windows = Integer.getInteger("ready.windows", 24);
         long windowNanos = 250_000_000L;
         double[] inFrame = new double[windows];
+        double[] inFrameCpu = new double[windows];
         long seed = 12345;
         long sink = 0;
         for (int w = 0; w < windows; w++) {
-            long end = System.nanoTime() + windowNanos;
+            long cpuStart = cpu.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            long end = start + windowNanos;
             long ops = 0;
-            while (System.nanoTime() < end) {
+            long now;
+            while ((now = System.nanoTime()) < end) {
                 for (int k = 0; k < 256; k++) {
                     seed = seed * 6364136223846793005L + 1442695040888963407L;
                     String p = sortedPaths[(int) ((seed >>> 33) % sortedPaths.length)];
@@ -71,18 +90,27 @@ public class ReadyBench {
                 }
                 ops += 256;
             }
-            inFrame[w] = ops / (windowNanos / 1e9);
+            inFrame[w] = ops / ((now - start) / 1e9);
+            inFrameCpu[w] = ops / ((cpu.getCurrentThreadCpuTime() - cpuStart) / 1e9);
         }
         System.out.println("steady_in_frame_ops_per_s=" + (long) medianOfSecondHalf(inFrame));
+        System.out.println("steady_in_frame_ops_per_cpu_s=" + (long) medianOfSecondHalf(inFrameCpu));
         double[] inMethod = new double[windows];
-        for (int w = 0; w < windows; w++) inMethod[w] = queryWindow(windowNanos, w);
+        double[] inMethodCpu = new double[windows];
+        for (int w = 0; w < windows; w++) {
+            long cpuStart = cpu.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            long ops = queryWindow(start + windowNanos, w);
+            inMethod[w] = ops / ((System.nanoTime() - start) / 1e9);
+            inMethodCpu[w] = ops / ((cpu.getCurrentThreadCpuTime() - cpuStart) / 1e9);
+        }
         System.out.println("steady_in_method_ops_per_s=" + (long) medianOfSecondHalf(inMethod));
+        System.out.println("steady_in_method_ops_per_cpu_s=" + (long) medianOfSecondHalf(inMethodCpu));
         System.out.println("sink=" + (sink & 1));
     }
 
     /** The same queries as main's loop, in a method no restore has rewritten. */
-    static double queryWindow(long windowNanos, long seed) {
-        long end = System.nanoTime() + windowNanos;
+    static long queryWindow(long end, long seed) {
         long ops = 0, sink = 0;
         while (System.nanoTime() < end) {
             for (int k = 0; k < 256; k++) {
@@ -97,7 +125,30 @@ public class ReadyBench {
             ops += 256;
         }
         if (sink == 42) System.out.print("");
-        return ops / (windowNanos / 1e9);
+        return ops;
+    }
+
+    /** Allocated garbage, so that the allocation escapes and is not optimized away. */
+    static volatile byte[] junk;
+
+    /**
+     * With {@code -Dready.youngGc=true}: allocates short-lived arrays until a fresh object
+     * held only weakly is collected, i.e. until one young collection has run after READY
+     * (G1, Parallel, Serial), as any program that allocates a little would. A young
+     * collection copies the objects still in the young generation in the order it reaches
+     * them from the roots, which places an object next to the objects it refers to. The
+     * benchmark's "+GC" rows use it to show what the heap layout costs (a restore allocates
+     * the rebuilt objects in image order). Bounded by half the heap.
+     */
+    static void youngGc() {
+        java.lang.ref.WeakReference<Object> fresh = new java.lang.ref.WeakReference<>(new Object());
+        long allocated = 0, bound = Runtime.getRuntime().maxMemory() / 2;
+        while (fresh.get() != null && allocated < bound) {
+            junk = new byte[32 * 1024];
+            allocated += 32 * 1024;
+        }
+        junk = null;
+        System.out.println("young_gc_after_mb=" + (allocated >> 20));
     }
 
     static double medianOfSecondHalf(double[] v) {

@@ -365,8 +365,7 @@ pub fn on_class_file_load(
     if redefining {
         // A restored program's classes keep reading its clock when
         // retransformed (the restore's own retransformation back included).
-        state?;
-        return crate::restore::class_hook::rewrite_redefined(&name, bytes);
+        return crate::restore::class_hook::rewrite_redefined(state?, &name, bytes);
     }
     record_class(agent, loader, &name, bytes);
     crate::restore::class_hook::rewrite_for_restore(state?, &name, bytes)

@@ -9,8 +9,10 @@
 //! from `resume_plan.rs`), on top of the `<clinit>` replacement when both
 //! apply. Frame types come from the original bytes (the class file the
 //! checkpoint typed the frames from: the digests are compared). Once the top
-//! frame has resumed, the classes are retransformed and this hook is asked
-//! again; it then adds nothing, so they get their original code back.
+//! frame has resumed, most classes keep these prologues (spec/restore.md
+//! §7.3); a class whose prologues re-enter monitors is retransformed and
+//! this hook is asked again; it then adds nothing, so it gets its original
+//! code back.
 //!
 //! Every application class of a restored JVM, loaded during the restore or
 //! after it, retransformed or redefined, reads `System.nanoTime()` through
@@ -43,8 +45,13 @@ pub fn rewrite_for_restore(state: &RestoreState, name: &str, bytes: &[u8]) -> Op
 
 /// A retransformation or redefinition in a restored JVM (the classes given
 /// their original code back after the resumption among them): the class
-/// keeps reading the program's clock, nothing else is added.
-pub fn rewrite_redefined(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+/// keeps reading the program's clock, nothing else is added. A class that
+/// had kept its prologues loses them here (another agent retransforming it,
+/// say): from now on only its obsolete frames run them.
+pub fn rewrite_redefined(state: &RestoreState, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    if let Some(targets) = state.resume.as_ref() {
+        targets.forget_kept(name);
+    }
     with_program_clock(name, bytes)
 }
 

@@ -2,7 +2,7 @@
 //! (spec/contracts.md §9); `natives.rs` binds them and turns errors into
 //! `IllegalStateException`.
 
-use jni::objects::{JObject, JObjectArray};
+use jni::objects::{JClass, JObject, JObjectArray};
 use jni::sys::{jclass, jobject};
 use jni::JNIEnv;
 
@@ -97,9 +97,13 @@ fn int_array<'local>(
 }
 
 /// `void restoreResumed(Class<?>[] rewritten)`: the top frame has resumed;
-/// no more prologues, and the given classes are retransformed so that the
-/// hook, asked again, gives them their original code (running frames finish
-/// in the rewritten versions).
+/// no more prologues. Of the given classes, those whose prologue version
+/// HotSpot would not compile (a prologue re-enters monitors, or makes a
+/// method too long) are retransformed so that the hook, asked again, gives them
+/// their original code (their running frames finish in the rewritten
+/// versions); the others keep the version with prologues, so that the
+/// resumed frames run the current version, which HotSpot compiles
+/// (`ResumeTargets::keeps_prologues`, spec/restore.md §7.3).
 pub fn restore_resumed(
     agent: &Agent,
     env: &mut JNIEnv,
@@ -110,41 +114,52 @@ pub fn restore_resumed(
     if rewritten.is_null() {
         return Ok(());
     }
+    let jvmti = &agent.jvmti;
     let count = env.get_array_length(rewritten)?;
-    let mut locals = Vec::with_capacity(count as usize);
+    let mut back = Vec::with_capacity(count as usize);
+    let mut kept = 0usize;
     for i in 0..count {
-        let class = env.get_object_array_element(rewritten, i)?;
-        if !class.is_null() {
-            locals.push(class);
+        let class = JClass::from(env.get_object_array_element(rewritten, i)?);
+        if class.is_null() {
+            continue;
+        }
+        let signature = jvmti.class_signature(&class)?;
+        let name = crate::capture::internal_name(&signature);
+        if targets.keeps_prologues(name) {
+            targets.mark_kept(name);
+            kept += 1;
+            env.delete_local_ref(class)?;
+        } else {
+            back.push(class);
         }
     }
-    if locals.is_empty() {
-        return Ok(());
-    }
-    let raw: Vec<jclass> = locals.iter().map(|c| c.as_raw()).collect();
-    let jvmti = agent.jvmti.raw();
-    // SAFETY: jvmti is the agent's live environment (it holds
-    // can_retransform_classes); `raw` holds `raw.len()` live local references
-    // to classes, alive while `locals` is.
-    let code = unsafe {
-        match (**jvmti).RetransformClasses {
-            Some(retransform) => retransform(jvmti, raw.len() as i32, raw.as_ptr()),
-            None => sys::JVMTI_ERROR_NOT_AVAILABLE,
+    if !back.is_empty() {
+        let raw: Vec<jclass> = back.iter().map(|c| c.as_raw()).collect();
+        let jvmti = jvmti.raw();
+        // SAFETY: jvmti is the agent's live environment (it holds
+        // can_retransform_classes); `raw` holds `raw.len()` live local
+        // references to classes, alive while `back` is.
+        let code = unsafe {
+            match (**jvmti).RetransformClasses {
+                Some(retransform) => retransform(jvmti, raw.len() as i32, raw.as_ptr()),
+                None => sys::JVMTI_ERROR_NOT_AVAILABLE,
+            }
+        };
+        if code != sys::JVMTI_ERROR_NONE {
+            return Err(JvmtiError::new("RetransformClasses", code).into());
         }
-    };
-    if code != sys::JVMTI_ERROR_NONE {
-        return Err(JvmtiError::new("RetransformClasses", code).into());
     }
     log_info!(
-        "restore: {} class(es) given their original code back",
-        raw.len()
+        "restore: {kept} class(es) keep their resume prologues (resumed frames run compiled), {} given their original code back (prologue version not compilable: monitors re-entered or method too long)",
+        back.len()
     );
     Ok(())
 }
 
 /// `long[] restoreObsoleteFrames()`: for each frame of the calling thread
-/// that still runs a method version this restore rewrote (resumed before the
-/// classes were retransformed back), `{ method token, bci, shift }`; the bci
+/// that runs a method version this restore rewrote — an obsolete one
+/// (resumed before its class was retransformed back), or the current one of
+/// a class that kept its prologues — `{ method token, bci, shift }`; the bci
 /// counts the prologue, `bci - shift` is the original code's. Empty in a JVM
 /// that resumed nothing.
 pub fn obsolete_frames(agent: &Agent, env: &mut JNIEnv) -> Result<jobject, CaptureError> {
@@ -165,9 +180,6 @@ pub fn obsolete_frames(agent: &Agent, env: &mut JNIEnv) -> Result<jobject, Captu
             if code != sys::JVMTI_ERROR_NONE {
                 return Err(JvmtiError::new("IsMethodObsolete", code).into());
             }
-            if obsolete == 0 {
-                continue;
-            }
             // SAFETY: a method id of a live frame, from GetStackTrace.
             let method = unsafe { jni::objects::JMethodID::from_raw(frame.method) };
             let (name, descriptor) = jvmti.method_name(method)?;
@@ -176,6 +188,9 @@ pub fn obsolete_frames(agent: &Agent, env: &mut JNIEnv) -> Result<jobject, Captu
             let class_name = crate::capture::internal_name(&signature).to_owned();
             env.delete_local_ref(class)?;
             let token = portacr_classfile::rewrite::method_token(&class_name, &name, &descriptor);
+            if obsolete == 0 && !targets.runs_prologue_version(token) {
+                continue;
+            }
             if let Some(shift) = targets.shift_of(token) {
                 triples.extend([i64::from(token), frame.location, i64::from(shift)]);
             }

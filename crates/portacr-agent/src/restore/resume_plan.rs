@@ -11,7 +11,7 @@
 //! typed values; a disagreement is a class problem that refuses the restore
 //! before any program code runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -72,7 +72,21 @@ pub struct ResumeTargets {
     /// length), by method token: frames resumed here keep running that
     /// version, so a later checkpoint sees their bci moved by this much.
     shifts: Mutex<HashMap<i32, u32>>,
+    /// Internal names of the classes whose prologue version HotSpot would
+    /// not compile: a prologue re-enters monitors (unbalanced locking), or
+    /// it pushes a method over [`HUGE_METHOD_LIMIT`]. These go back to their
+    /// original code after the resumption (spec/restore.md §7.3).
+    uncompilable_classes: Mutex<HashSet<String>>,
+    /// Tokens of the rewritten methods whose class keeps its prologues as
+    /// the current version after the resumption: every frame of them, the
+    /// resumed ones and those entered later, counts the prologue in its bci.
+    kept_methods: Mutex<HashSet<i32>>,
 }
+
+/// HotSpot's `HugeMethodLimit`: with `DontCompileHugeMethods` (both
+/// defaults on JDK 17–25) a method with more bytecode than this is never
+/// compiled.
+pub const HUGE_METHOD_LIMIT: u32 = 8000;
 
 /// First element of the `long[]` in which a restored JVM records, before it
 /// checkpoints again, the frames still running a rewritten method version:
@@ -245,6 +259,8 @@ impl ResumeTargets {
             resumed: AtomicBool::new(false),
             class_mirrors: OnceLock::new(),
             shifts: Mutex::new(HashMap::new()),
+            uncompilable_classes: Mutex::new(HashSet::new()),
+            kept_methods: Mutex::new(HashSet::new()),
         })
     }
 
@@ -286,6 +302,9 @@ impl ResumeTargets {
                 None => return Err(format!("{here}: the instruction there is not a call")),
             }
             let monitors = self.monitor_objects(image, target)?;
+            if !monitors.is_empty() {
+                lock(&self.uncompilable_classes).insert(name.to_owned());
+            }
             let point = ResumePoint {
                 method_name: frame.method_name.clone(),
                 method_descriptor: frame.method_descriptor.clone(),
@@ -399,7 +418,7 @@ impl ResumeTargets {
         else {
             return;
         };
-        let mut shifts = self.shifts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut shifts = lock(&self.shifts);
         for target in self.frames.iter().filter(|f| f.class_name == name) {
             let frame = &target.record;
             let length = |class: &ClassFile| {
@@ -410,17 +429,63 @@ impl ResumeTargets {
             if let (Some(old), Some(new)) = (length(&before), length(&after)) {
                 let token = method_token(name, &frame.method_name, &frame.method_descriptor);
                 shifts.insert(token, new.saturating_sub(old));
+                if new > HUGE_METHOD_LIMIT && old <= HUGE_METHOD_LIMIT {
+                    lock(&self.uncompilable_classes).insert(name.to_owned());
+                }
             }
         }
     }
 
     /// The shift of a rewritten method, by token.
     pub fn shift_of(&self, token: i32) -> Option<u32> {
-        self.shifts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&token)
-            .copied()
+        lock(&self.shifts).get(&token).copied()
+    }
+
+    /// Whether the resumption leaves class `name` with its prologues as
+    /// the current version. It does unless a prologue of the class re-enters
+    /// monitors: frames resumed in a method version that is no longer
+    /// current (obsolete, or EMCP after a retransformation) stay interpreted
+    /// until they return, since HotSpot never compiles an old method version
+    /// (`Dependencies::check_evol_method`), so a resumed loop would never be
+    /// compiled; the prologue left in place costs one static field check a
+    /// call. A prologue that re-enters monitors makes its method's locking
+    /// unbalanced, which neither C1 nor C2 compiles, and one that makes a
+    /// method longer than [`HUGE_METHOD_LIMIT`] bytes keeps it from being
+    /// compiled too, so such a class is better off with its original code
+    /// for the calls made afresh.
+    pub fn keeps_prologues(&self, name: &str) -> bool {
+        !lock(&self.uncompilable_classes).contains(name)
+    }
+
+    /// Records that class `name` keeps its prologues (its rewritten methods
+    /// run them from now on, see [`ResumeTargets::runs_prologue_version`]).
+    pub fn mark_kept(&self, name: &str) {
+        lock(&self.kept_methods).extend(self.method_tokens_of(name));
+    }
+
+    /// Class `name` is being redefined or retransformed: its methods' current
+    /// version will be without prologues.
+    pub fn forget_kept(&self, name: &str) {
+        let mut kept = lock(&self.kept_methods);
+        for token in self.method_tokens_of(name) {
+            kept.remove(&token);
+        }
+    }
+
+    /// The tokens of the methods of class `name` that have frames (and so
+    /// prologues).
+    fn method_tokens_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = i32> + 'a {
+        self.frames
+            .iter()
+            .filter(move |f| f.class_name == name)
+            .map(move |f| method_token(name, &f.record.method_name, &f.record.method_descriptor))
+    }
+
+    /// Whether every frame of the method `token` runs the version with the
+    /// prologue, because its class kept it (a frame of a class given its
+    /// original code back runs it only if JVMTI calls its method obsolete).
+    pub fn runs_prologue_version(&self, token: i32) -> bool {
+        lock(&self.kept_methods).contains(&token)
     }
 
     /// The top frame has resumed: no more prologues.
@@ -435,6 +500,12 @@ impl ResumeTargets {
         names.dedup();
         names
     }
+}
+
+/// The data behind a mutex, also after a panic elsewhere (the sets only
+/// grow; a half-done insert leaves nothing inconsistent).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The values of one frame, in the order `point`'s prologue takes them.

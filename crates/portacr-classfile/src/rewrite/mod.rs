@@ -98,7 +98,9 @@
 //! makes the prologue's `checkcast` fail with `IllegalAccessError` when that
 //! point is resumed. While a class carries prologues, its methods with a
 //! resume point that re-acquires monitors run interpreted (the JIT refuses
-//! unbalanced locking); classes are retransformed back after the restore.
+//! unbalanced locking), so the agent retransforms such a class back after
+//! the restore; other classes keep their prologues, which are inert once the
+//! resumption is over (spec/restore.md §7.3).
 //!
 //! # `<clinit>` replacement
 //!

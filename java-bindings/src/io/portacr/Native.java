@@ -255,14 +255,17 @@ public final class Native {
     public static native Object[] restoreThread();
 
     /**
-     * The top frame has resumed: classes loaded from now on get no prologue, and
-     * {@code rewritten} are retransformed back to their original code (JVMTI RetransformClasses).
+     * The top frame has resumed: classes loaded from now on get no prologue. Of
+     * {@code rewritten}, the classes whose prologues re-enter monitors are retransformed back to
+     * their original code (JVMTI RetransformClasses); the others keep their prologues as the
+     * current version, so that the resumed frames run compilable code (spec/restore.md §7.3).
      */
     public static native void restoreResumed(Class<?>[] rewritten);
 
     /**
-     * For each frame of the calling thread that still runs a method version the restore
-     * rewrote: {@code { method token, bci, shift }} ({@code bci - shift} is the bci in the
+     * For each frame of the calling thread that runs a method version the restore rewrote (an
+     * obsolete one, or the current one of a class that kept its prologues):
+     * {@code { method token, bci, shift }} ({@code bci - shift} is the bci in the
      * original code). Empty in a JVM that resumed nothing.
      */
     public static native long[] restoreObsoleteFrames();

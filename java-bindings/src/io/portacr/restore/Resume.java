@@ -75,8 +75,16 @@ public final class Resume {
     }
 
     private static final ThreadLocal<Resumption> RESUMPTION = new ThreadLocal<>();
-    /** Threads with a resumption under way; lets normal calls skip the ThreadLocal. */
-    private static volatile int active;
+    /**
+     * Threads with a resumption under way; lets normal calls skip the ThreadLocal. Most
+     * classes keep their prologues after the restore (spec/restore.md §7.3), so this check is
+     * what every later call of a rewritten method pays: a plain field, not a volatile one, so
+     * that the JIT may hoist it out of a loop into which it inlined such a method (on aarch64
+     * a volatile read is a load-acquire too). A stale read is harmless: only the thread that
+     * called {@link #begin} has a resumption, and it sees its own write; another thread that
+     * still sees a stale non-zero value only looks at its ThreadLocal and finds nothing.
+     */
+    private static int active;
     private static volatile Consumer<Class<?>> staticsHandler;
 
     /**

@@ -17,8 +17,9 @@ import jdk.crac.Resource;
  * this, the JVM's main thread. Each resume prologue re-makes the pending call of its frame, up
  * to the top frame, whose pending call is {@code jdk.crac.Core.checkpointRestore()}: that call
  * reaches {@link #topFrameResumed()} through {@code io.portacr.Checkpoints}, which ends the
- * resumption, gives the rewritten classes their original code back and notifies the image's
- * resources; then the program simply continues.
+ * resumption, has the agent settle the rewritten classes (most keep their prologues, so that
+ * the resumed frames run a method version HotSpot compiles; spec/restore.md §7.3) and notifies
+ * the image's resources; then the program simply continues.
  */
 public final class ThreadResume {
     private ThreadResume() {}
@@ -27,7 +28,7 @@ public final class ThreadResume {
     private static volatile Thread resuming;
     /** The image's resources, registration order; handed over once. */
     private static List<Resource> resources;
-    /** The classes that carry prologues, retransformed back once the top frame resumed. */
+    /** The classes that carry prologues, handed to the agent once the top frame resumed. */
     private static Class<?>[] rewritten;
 
     /** Why the resumption could not start or did not reach the top frame. */
@@ -70,9 +71,9 @@ public final class ThreadResume {
     private static final ThreadLocal<long[]> SHIFT_RECORD = new ThreadLocal<>();
 
     /**
-     * Before a checkpoint of a restored JVM: the frames resumed by the restore run the method
-     * versions with prologues until they return, so the checkpoint will record their bci moved
-     * by the prologue's length. The agent names them (JVMTI IsMethodObsolete) and this writes
+     * Before a checkpoint of a restored JVM: the frames resumed by the restore, and the frames
+     * entered later of methods whose class kept its prologues, run method versions with
+     * prologues, so the checkpoint will record their bci moved by the prologue's length. The agent names them (JVMTI IsMethodObsolete) and this writes
      * them into the record the image will carry, so that the next restore moves them back.
      */
     public static void recordObsoleteFrames() {
@@ -201,9 +202,10 @@ public final class ThreadResume {
 
     /**
      * Called first by {@code checkpointRestore()}: when this call is the top frame's resumed
-     * call, ends the resumption (every frame resumed, every value taken), has the rewritten
-     * classes retransformed back to their original code and returns the image's resources to
-     * notify; otherwise (a real checkpoint request) returns null.
+     * call, ends the resumption (every frame resumed, every value taken), has the agent settle
+     * the rewritten classes ({@link Native#restoreResumed}: the classes whose prologues re-enter
+     * monitors get their original code back, the others keep their now inert prologues) and
+     * returns the image's resources to notify; otherwise (a real checkpoint request) returns null.
      *
      * @throws IllegalStateException the resumption left frames or values unused (a restore bug)
      */
@@ -219,7 +221,8 @@ public final class ThreadResume {
         try {
             Native.restoreResumed(rewritten);
         } catch (IllegalStateException e) {
-            // The program is right: only the prologues' small cost stays.
+            // The program is right: only the prologues' small cost stays (and a method whose
+            // prologue re-enters monitors is not compiled).
             Log.warn("the resumed classes keep their resume prologues: " + e.getMessage());
         }
         rewritten = null;
