@@ -8,6 +8,7 @@
 //! absent; with `keepRunning=true` the same process continues and must print
 //! them with the same values.
 
+use portacr_e2e::compilation::live_c2_before;
 use portacr_e2e::dump::{DumpInfo, Frame, SlotValue};
 use portacr_e2e::{checkpoint_app, dump_info, portacr, Jdk, Jvm};
 use serde_json::Value as Json;
@@ -138,39 +139,6 @@ fn osr_accumulator() -> (i64, i64) {
     (at_checkpoint, acc)
 }
 
-/// The compile id of a C2 (level 4) OSR compilation of `method` that
-/// -XX:+PrintCompilation printed before the line `before`, if it was not made
-/// not entrant before that line either.
-fn osr_compiled_before(stdout: &str, method: &str, before: &str) -> Option<String> {
-    let mut live: Option<String> = None;
-    for line in stdout.lines() {
-        // The VM writes a PrintCompilation line in several writes; the
-        // program's println can land in the middle of one (same stdout).
-        if line.contains(before) {
-            return live;
-        }
-        if !line.contains(&format!("{method} @ ")) {
-            continue;
-        }
-        // "<time> <id> <flags> <level> <method> @ <bci> (<size> bytes) [made not entrant…]"
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let Some(level_at) = tokens.iter().position(|t| t.len() == 1 && t.chars().all(|c| c.is_ascii_digit()))
-        else {
-            continue;
-        };
-        let id = tokens.get(1).map(|s| s.to_string());
-        let flags = tokens.get(2..level_at).unwrap_or(&[]).concat();
-        if line.contains("made not entrant") {
-            if live == id {
-                live = None;
-            }
-        } else if flags.contains('%') && tokens[level_at] == "4" {
-            live = id;
-        }
-    }
-    None
-}
-
 fn osrloop(jdk: Jdk) {
     let (acc_at_checkpoint, _) = osr_accumulator();
     let jvm = Jvm::new(jdk)
@@ -184,7 +152,7 @@ fn osrloop(jdk: Jdk) {
     // interleaved with the program's line (seen under load).
     assert!(cp.run.stdout.contains(&checkpoint_line), "no {checkpoint_line:?}\n{}", cp.run.report());
     assert!(
-        osr_compiled_before(&cp.run.stdout, "osrloop.Main::main", &checkpoint_line).is_some(),
+        live_c2_before(&cp.run.stdout, "osrloop.Main::main", true, &checkpoint_line).is_some(),
         "main was not running OSR-compiled (C2) code when it checkpointed\n{}",
         cp.run.report()
     );
@@ -575,16 +543,3 @@ on_checkpoint_jdks!(
     secondthread,
 );
 
-#[test]
-fn osr_compilation_is_recognised_in_print_compilation_output() {
-    // JDK 17 pads the columns, JDK 25 does not.
-    let jdk17 = "     66   34 %     4       osrloop.Main::main @ 6 (58 bytes)\ncheckpoint";
-    let jdk25 = "93   50 %     4       osrloop.Main::main @ 6 (58 bytes)\ncheckpoint";
-    assert_eq!(osr_compiled_before(jdk17, "osrloop.Main::main", "checkpoint").as_deref(), Some("34"));
-    assert_eq!(osr_compiled_before(jdk25, "osrloop.Main::main", "checkpoint").as_deref(), Some("50"));
-    let tier3 = "66   32 %     3       osrloop.Main::main @ 6 (58 bytes)\ncheckpoint";
-    assert_eq!(osr_compiled_before(tier3, "osrloop.Main::main", "checkpoint"), None);
-    let deoptimized = "93   50 %     4       osrloop.Main::main @ 6 (58 bytes)\n\
-                       95   50 %     4       osrloop.Main::main @ 6 (58 bytes)   made not entrant\ncheckpoint";
-    assert_eq!(osr_compiled_before(deoptimized, "osrloop.Main::main", "checkpoint"), None);
-}

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use portacr_e2e::compilation::compilations;
 use portacr_e2e::{checkpoint_app, portacr, Jdk, Jvm, RunResult};
 
 /// One app checkpointed on one JDK: its image and the output expected after a restore.
@@ -269,14 +270,7 @@ fn resumed_frame_loop_is_compiled() {
         let run = restore(&cp.image(), jdk, &options);
         run.assert_exit(0);
         assert_eq!(run.stdout_lines(), ["resumed at round 100", "loop done: ok"], "JDK {}\n{}", jdk.feature(), run.report());
-        // PrintCompilation: `  <ms>  <id> %     4       resumedloop.Main::main @ 17 (93 bytes)`,
-        // `%` marking an OSR compilation, then the tier.
-        let osr_c2 = run.stderr.lines().any(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            let Some(at) = words.iter().position(|w| *w == "resumedloop.Main::main") else { return false };
-            let flags = &words[..at];
-            flags.contains(&"%") && flags.last() == Some(&"4")
-        });
+        let osr_c2 = compilations(&run.stderr, "resumedloop.Main::main").any(|c| c.osr && c.tier == 4);
         assert!(osr_c2, "JDK {}: no C2 OSR compilation of the resumed main after the restore\n{}", jdk.feature(), run.report());
     }
 }

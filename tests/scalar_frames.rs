@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use portacr_e2e::compilation::live_c2_before;
 use portacr_e2e::dump::{DumpInfo, Frame, SlotValue};
 use portacr_e2e::{checkpoint_app, dump_info, portacr, Jdk, Jvm};
 use serde_json::Value as Json;
@@ -35,34 +36,6 @@ fn holder(mode: &str) -> &'static str {
     } else {
         "work"
     }
-}
-
-/// Whether -XX:+PrintCompilation showed a live C2 (level 4) compilation of
-/// `method` (OSR when `osr`) before the line containing `before`.
-fn c2_compiled_before(stdout: &str, method: &str, osr: bool, before: &str) -> bool {
-    let mut live: Option<String> = None;
-    for line in stdout.lines() {
-        if line.contains(before) {
-            return live.is_some();
-        }
-        if !line.contains(&format!("{method} ")) {
-            continue;
-        }
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let Some(level_at) = tokens.iter().position(|t| t.len() == 1 && t.chars().all(|c| c.is_ascii_digit())) else {
-            continue;
-        };
-        let id = tokens.get(1).map(|s| s.to_string());
-        let flags = tokens.get(2..level_at).unwrap_or(&[]).concat();
-        if line.contains("made not entrant") {
-            if live == id {
-                live = None;
-            }
-        } else if flags.contains('%') == osr && tokens[level_at] == "4" {
-            live = id;
-        }
-    }
-    false
 }
 
 fn object_record(image: &Path, id: u32) -> Json {
@@ -103,7 +76,7 @@ fn rematerialized(jdk: Jdk, mode: &str) {
     cp.run.assert_exit(0);
     let method = format!("scalarframe.Main::{}", holder(mode));
     assert!(
-        c2_compiled_before(&cp.run.stdout, &method, mode == "osr", "checkpoint at i="),
+        live_c2_before(&cp.run.stdout, &method, mode == "osr", "checkpoint at i=").is_some(),
         "{method} was not running C2-compiled code ({mode}) when it checkpointed\n{}",
         cp.run.report()
     );

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod apps;
+pub mod compilation;
 pub mod dump;
 pub mod process;
 

@@ -163,16 +163,7 @@ final class HeapRebuild {
         helper.setDaemon(true);
         helper.start();
         instances.run();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                helper.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        joinUninterruptibly(helper);
         finish(instances, arrays, expected);
     }
 
@@ -637,18 +628,7 @@ final class HeapRebuild {
             helper.start();
         }
         worker.run();
-        if (helper != null) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    helper.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        if (helper != null) joinUninterruptibly(helper);
         Throwable t = failure.get();
         if (t instanceof RestoreFailedException) throw (RestoreFailedException) t;
         if (t instanceof RuntimeException) throw (RuntimeException) t;
@@ -772,5 +752,19 @@ final class HeapRebuild {
                 + " of class " + ((Missing) o).className + ", which does not exist in this JDK");
         }
         return o;
+    }
+
+    /** Waits for a rebuild helper: the rebuild cannot stop half-way, so an interrupt is kept for later. */
+    private static void joinUninterruptibly(Thread helper) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                helper.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }
