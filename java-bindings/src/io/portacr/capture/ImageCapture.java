@@ -98,8 +98,8 @@ public final class ImageCapture {
         String others = Native.otherThreadsError();
         if (others != null) throw new CaptureFailedException(oneLine(others));
 
-        // Compiled frames read dead locals as 0/null and scalar-replaced objects as null
-        // unless JVMTI GetLocalObject rematerializes them first (DESIGN.md §4).
+        // Compiled frames read scalar-replaced objects as null unless HotSpot's escape
+        // barrier reallocates them first (spec/semantics.md §2.1); dead locals read 0/null.
         Native.rematerializeFrames();
         List<FrameCapture.CapturedFrame> frames = FrameCapture.captureCurrentThread();
         // Compiles the walk on the other core while this thread prepares; joined before the
