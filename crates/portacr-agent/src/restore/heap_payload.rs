@@ -29,7 +29,7 @@
 //! object, so the words are small and the stream compresses 2× better.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use memmap2::{MmapMut, MmapOptions, UncheckedAdvice};
 use portacr_image::{page_size, FieldType};
@@ -129,16 +129,28 @@ impl HeapPayload {
                 return;
             }
         };
+        // Where this thread's time goes, for the debug log (spec/restore.md §4.4).
+        let (mut releasing, mut decoding) = (Duration::ZERO, Duration::ZERO);
+        let mut first_decode: Option<Instant> = None;
         loop {
             if self.control[DONE].load(Ordering::Acquire) != 0 {
                 release(&self.objects, &mut objects_released, self.objects.len());
                 release(&self.refs, &mut refs_released, self.refs.len());
+                crate::log_debug!(
+                    "restore: rebuild helper: releasing {:.1} ms, decoding {:.1} ms, first decode to done {:.1} ms",
+                    releasing.as_secs_f64() * 1e3,
+                    decoding.as_secs_f64() * 1e3,
+                    first_decode.map_or(0.0, |t| t.elapsed().as_secs_f64() * 1e3)
+                );
                 return;
             }
             let objects_mark = self.control[CONSUMED_OBJECTS].load(Ordering::Acquire) as usize;
             let refs_mark = self.control[CONSUMED_REFS].load(Ordering::Acquire);
+            let started = Instant::now();
             release(&self.objects, &mut objects_released, objects_mark.min(self.objects_len));
             release(&self.refs, &mut refs_released, (refs_mark as usize).min(self.refs_len));
+            releasing += started.elapsed();
+            let started = Instant::now();
             // Decoding starts when pass 1 has read everything (OBJECTS is then
             // given back), not earlier: the end of pass 1 is the restore's
             // peak. The chunk at the mark is always decoded, however long:
@@ -154,6 +166,10 @@ impl HeapPayload {
                 }
                 next_frame += 1;
                 self.control[DECODED_REFS].store(self.chunk_starts[next_frame], Ordering::Release);
+            }
+            decoding += started.elapsed();
+            if pass_2 && first_decode.is_none() {
+                first_decode = Some(started);
             }
             let reading = pass_2 && next_frame < self.frame_count;
             std::thread::sleep(if reading { Duration::from_micros(50) } else { Duration::from_millis(1) });

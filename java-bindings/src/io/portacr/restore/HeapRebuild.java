@@ -152,9 +152,10 @@ final class HeapRebuild {
         long expected = control.word(OBJECT_COUNT);
         if (expected < 0 || expected > Integer.MAX_VALUE - 8) throw objects.defect(0, expected + " objects");
         byId = new Object[(int) expected + 1];
-        if (Runtime.getRuntime().availableProcessors() < 2 || objects.length < PARALLEL_BYTES) {
+        if (Runtime.getRuntime().availableProcessors() < PARALLEL_CORES || objects.length < PARALLEL_BYTES) {
             Walker all = new Walker(ALL);
             all.run();
+            timing = "pass 1: one thread " + all.nanos / 1000000 + " ms";
             finish(all, null, expected);
             return;
         }
@@ -164,11 +165,22 @@ final class HeapRebuild {
         helper.start();
         instances.run();
         joinUninterruptibly(helper);
+        timing = "pass 1: instances " + instances.nanos / 1000000 + " ms, arrays " + arrays.nanos / 1000000 + " ms";
         finish(instances, arrays, expected);
     }
 
     /** Below this payload size pass 1 stays on one thread (a thread start is not worth it). */
     private static final long PARALLEL_BYTES = 1 << 20;
+
+    /**
+     * Cores from which both passes use a helper thread. Not with two: this thread, the JIT
+     * compiler (compiling and recompiling the chunk methods during the rebuild), the agent's
+     * decoder of the reference stream and the collector's threads already keep both busy,
+     * and a second Java thread was measured slower, not faster (spec/restore.md §4.4:
+     * JDK 17, 200 MB, 3.6 M objects, quiet machine: both passes 550–640 ms with helpers,
+     * 485–505 without under G1; 455–605 against 330–345 under Parallel).
+     */
+    private static final int PARALLEL_CORES = 3;
 
     private void finish(Walker a, Walker b, long expected) throws RestoreFailedException {
         rethrow(failure.get());
@@ -182,6 +194,8 @@ final class HeapRebuild {
         if (b != null) published(b, objects.length);
     }
 
+    /** Per-thread times of pass 1, for the debug log. */
+    private String timing = "";
     private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
 
     private static void rethrow(Throwable t) throws RestoreFailedException {
@@ -210,6 +224,7 @@ final class HeapRebuild {
         long pos, marked;
         int id;
         int hashesRecorded, hashesNotSet;
+        long nanos;
 
         Walker(int role) {
             this.role = role;
@@ -217,6 +232,7 @@ final class HeapRebuild {
 
         @Override
         public void run() {
+            long t0 = System.nanoTime();
             try {
                 final long length = objects.length;
                 while (pos < length && failure.get() == null) {
@@ -231,6 +247,7 @@ final class HeapRebuild {
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
+            nanos = System.nanoTime() - t0;
         }
     }
 
@@ -610,25 +627,34 @@ final class HeapRebuild {
         finished = new boolean[chunks];
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        final long[] waits = new long[2], fills = new long[2];
+        final Thread main = Thread.currentThread();
         Runnable worker = () -> {
+            int me = Thread.currentThread() == main ? 0 : 1;
             try {
                 for (int k; failure.get() == null && (k = next.getAndIncrement()) < chunks; ) {
+                    long t0 = System.nanoTime();
                     awaitDecoded(refsStart(k + 1));
+                    long t1 = System.nanoTime();
                     fillChunk(refsStart(k), refsStart(k + 1));
                     finishedChunk(k);
+                    waits[me] += t1 - t0;
+                    fills[me] += System.nanoTime() - t1;
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
         };
         Thread helper = null;
-        if (Runtime.getRuntime().availableProcessors() > 1 && chunks > 1) {
+        if (Runtime.getRuntime().availableProcessors() >= PARALLEL_CORES && chunks > 1) {
             helper = new Thread(null, worker, "portacr-restore-fill", 0, false);
             helper.setDaemon(true);
             helper.start();
         }
         worker.run();
         if (helper != null) joinUninterruptibly(helper);
+        Log.debug("rebuild timing: " + timing + "; pass 2: wait " + waits[0] / 1000000 + "/" + waits[1] / 1000000 + " ms, fill "
+            + fills[0] / 1000000 + "/" + fills[1] / 1000000 + " ms");
         Throwable t = failure.get();
         if (t instanceof RestoreFailedException) throw (RestoreFailedException) t;
         if (t instanceof RuntimeException) throw (RuntimeException) t;
