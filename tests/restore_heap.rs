@@ -81,6 +81,16 @@ fn jdk17_to_17_collectors_and_layouts() {
     }
 }
 
+/// Both rebuild passes split with a helper thread, as large images do by themselves
+/// (HeapRebuild.helperThreads); the suite's images are small, so the test forces it.
+#[test]
+fn jdk17_to_17_rebuild_on_two_threads() {
+    for gc in ["-XX:+UseG1GC", "-XX:+UseParallelGC"] {
+        assert_same_check(image17(), Jdk::V17, &["-Dportacr.test.restoreHelperThreads=true", gc]);
+    }
+    assert_same_check(image17(), Jdk::V25, &["-Dportacr.test.restoreHelperThreads=true"]);
+}
+
 #[test]
 fn jdk17_to_25_compact_headers_and_zgc() {
     assert_same_check(image17(), Jdk::V25, &["-XX:+UseCompactObjectHeaders"]);

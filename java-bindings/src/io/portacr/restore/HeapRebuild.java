@@ -152,7 +152,7 @@ final class HeapRebuild {
         long expected = control.word(OBJECT_COUNT);
         if (expected < 0 || expected > Integer.MAX_VALUE - 8) throw objects.defect(0, expected + " objects");
         byId = new Object[(int) expected + 1];
-        if (Runtime.getRuntime().availableProcessors() < PARALLEL_CORES || objects.length < PARALLEL_BYTES) {
+        if (!helperThreads()) {
             Walker all = new Walker(ALL);
             all.run();
             timing = "pass 1: one thread " + all.nanos / 1000000 + " ms";
@@ -173,14 +173,32 @@ final class HeapRebuild {
     private static final long PARALLEL_BYTES = 1 << 20;
 
     /**
-     * Cores from which both passes use a helper thread. Not with two: this thread, the JIT
-     * compiler (compiling and recompiling the chunk methods during the rebuild), the agent's
-     * decoder of the reference stream and the collector's threads already keep both busy,
-     * and a second Java thread was measured slower, not faster (spec/restore.md §4.4:
-     * JDK 17, 200 MB, 3.6 M objects, quiet machine: both passes 550–640 ms with helpers,
-     * 485–505 without under G1; 455–605 against 330–345 under Parallel).
+     * With exactly two cores, the OBJECTS payload size from which both passes use a helper
+     * thread. Below it they do not: this thread, the JIT compiler (compiling and recompiling
+     * the chunk methods early in the rebuild), the agent's decoder of the reference stream and
+     * the collector's threads already keep both cores busy, and a second Java thread was
+     * measured slower (JDK 17, quiet machine, 200 MB live heap, 140 MB payload: both passes
+     * 550–640 ms with helpers, 485–505 without under G1). Above it the fixed compile cost is
+     * spread over enough objects for the helper to win (966 MB live heap, 700 MB payload:
+     * 1134 ms with helpers against 2069 without through `portacr restore`, 1547 against 1360
+     * by hand; spec/restore.md §4.4). The threshold lies between the two measured sizes.
      */
-    private static final int PARALLEL_CORES = 3;
+    private static final long TWO_CORE_PARALLEL_BYTES = 384L << 20;
+
+    /**
+     * Test hook: {@code -Dportacr.test.restoreHelperThreads=true|false} forces the choice, so
+     * the suite's small images also exercise the split that only large ones take by themselves.
+     */
+    static final String HELPER_THREADS_PROPERTY = "portacr.test.restoreHelperThreads";
+
+    /** Whether both passes split their work with a helper thread. */
+    private boolean helperThreads() {
+        String forced = System.getProperty(HELPER_THREADS_PROPERTY);
+        if (forced != null) return Boolean.parseBoolean(forced);
+        if (objects.length < PARALLEL_BYTES) return false;
+        int cores = Runtime.getRuntime().availableProcessors();
+        return cores >= 3 || (cores == 2 && objects.length >= TWO_CORE_PARALLEL_BYTES);
+    }
 
     private void finish(Walker a, Walker b, long expected) throws RestoreFailedException {
         rethrow(failure.get());
@@ -657,7 +675,7 @@ final class HeapRebuild {
             }
         };
         Thread helper = null;
-        if (Runtime.getRuntime().availableProcessors() >= PARALLEL_CORES && chunks > 1) {
+        if (helperThreads() && chunks > 1) {
             helper = new Thread(null, worker, "portacr-restore-fill", 0, false);
             helper.setDaemon(true);
             helper.start();
