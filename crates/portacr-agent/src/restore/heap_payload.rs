@@ -125,7 +125,7 @@ impl HeapPayload {
         let mut decompressor = match zstd::bulk::Decompressor::new() {
             Ok(d) => d,
             Err(_) => {
-                self.control[FAILED].store(1, Ordering::Release);
+                self.mark_failed();
                 return;
             }
         };
@@ -161,7 +161,7 @@ impl HeapPayload {
                 && self.chunk_starts[next_frame] < refs_mark.saturating_add(REFS_WINDOW)
             {
                 if !self.decode_frame(&mut decompressor, next_frame) {
-                    self.control[FAILED].store(1, Ordering::Release);
+                    self.mark_failed();
                     return;
                 }
                 next_frame += 1;
@@ -174,6 +174,12 @@ impl HeapPayload {
             let reading = pass_2 && next_frame < self.frame_count;
             std::thread::sleep(if reading { Duration::from_micros(50) } else { Duration::from_millis(1) });
         }
+    }
+
+    /// Tells the rebuild that this thread gave up: Java's waits for the
+    /// reference stream end with a RestoreFailedException.
+    pub fn mark_failed(&self) {
+        self.control[FAILED].store(1, Ordering::Release);
     }
 
     /// Decodes chunk `k` of the reference stream into its place.

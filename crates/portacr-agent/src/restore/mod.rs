@@ -284,7 +284,14 @@ impl RestoreState {
             // a failed start is an error.
             std::thread::Builder::new()
                 .name("portacr-rebuild-memory".into())
-                .spawn(move || heap.serve_rebuild())
+                .spawn(move || {
+                    // A panic here must not leave the rebuild waiting for a
+                    // decode that never comes: it fails the restore instead.
+                    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| heap.serve_rebuild()));
+                    if served.is_err() {
+                        heap.mark_failed();
+                    }
+                })
                 .map_err(|e| image_err(ImageError::Write(e)))?;
         }
         log_debug!("restore: reference stream of pass 2: {} bytes, {} compressed", refs_raw, refs_compressed);
