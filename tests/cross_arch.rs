@@ -39,20 +39,13 @@ fn scenario(test: &str, app: &str, jvm: impl Fn() -> Jvm) -> Scenario {
     whole.run.assert_exit(0);
     timing(test, &format!("uninterrupted {app} on {}", describe(&jvm())), &whole.run);
 
-    let before: Vec<&str> = cp.run.stdout.lines().collect();
-    let all: Vec<&str> = whole.run.stdout.lines().collect();
-    assert!(
-        all.len() > before.len() && all[..before.len()] == before[..],
-        "the keepRunning run must print what the checkpointing run printed, then more\n{}\n{}",
-        cp.run.report(),
-        whole.run.report()
-    );
+    let expected = portacr_e2e::output_after_checkpoint(&cp.run, &whole.run);
     let info = dump_info(&image);
     assert_eq!(info.str_at("platform/arch"), arch.name(), "image of {app} on {}\n{}", describe(&jvm()), info.pretty());
     eprintln!("[{test}] scenario {app}: {:.1} s", start.elapsed().as_secs_f64());
     Scenario {
         image,
-        expected: all[before.len()..].iter().map(|s| s.to_string()).collect(),
+        expected,
         status: 0,
     }
 }

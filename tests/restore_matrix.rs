@@ -30,15 +30,7 @@ fn scenario(app: &str, jdk: Jdk, vm_options: &[&str]) -> Scenario {
     cp.run.assert_exit(0);
     let whole = checkpoint_app(jvm(), app, &format!("{name}-keep"), ",keepRunning=true");
     whole.run.assert_exit(0);
-    let before: Vec<&str> = cp.run.stdout.lines().collect();
-    let all: Vec<&str> = whole.run.stdout.lines().collect();
-    assert!(
-        all.len() > before.len() && all[..before.len()] == before[..],
-        "the keepRunning run must print what the checkpointing run printed, then more\n{}\n{}",
-        cp.run.report(),
-        whole.run.report()
-    );
-    let expected = all[before.len()..].iter().map(|s| s.to_string()).collect();
+    let expected = portacr_e2e::output_after_checkpoint(&cp.run, &whole.run);
     Scenario { image: cp.image(), expected }
 }
 

@@ -573,3 +573,19 @@ pub fn checkpoint_app(jvm: Jvm, app: &str, test_name: &str, more_options: &str) 
     let run = jvm.agent(options).run_app(app);
     Checkpointed { run, dir }
 }
+
+/// What an uninterrupted run (`keepRunning=true`) printed after the lines the
+/// checkpointing run printed: the output a restore of that checkpoint must
+/// give. Panics unless the uninterrupted run printed the checkpointing run's
+/// lines first, then more.
+pub fn output_after_checkpoint(checkpointing: &RunResult, uninterrupted: &RunResult) -> Vec<String> {
+    let before: Vec<&str> = checkpointing.stdout.lines().collect();
+    let all: Vec<&str> = uninterrupted.stdout.lines().collect();
+    assert!(
+        all.len() > before.len() && all[..before.len()] == before[..],
+        "the keepRunning run must print what the checkpointing run printed, then more\n{}\n{}",
+        checkpointing.report(),
+        uninterrupted.report()
+    );
+    all[before.len()..].iter().map(|s| s.to_string()).collect()
+}
