@@ -9,8 +9,8 @@
 //! them with the same values.
 
 use portacr_e2e::compilation::live_c2_before;
-use portacr_e2e::dump::{DumpInfo, Frame, SlotValue};
-use portacr_e2e::{checkpoint_app, dump_info, portacr, Jdk, Jvm};
+use portacr_e2e::dump::{field, DumpInfo, Frame, SlotValue};
+use portacr_e2e::{checkpoint_app, dump_info, object_records, Jdk, Jvm};
 use serde_json::Value as Json;
 
 const MAIN_DESCRIPTOR: &str = "([Ljava/lang/String;)V";
@@ -328,28 +328,6 @@ fn graph(jdk: Jdk) {
     assert!(kinds["string"].as_u64().is_some_and(|n| n >= 100_000 / 7), "strings: {kinds}");
     assert_eq!(dump.class("graph/Main")["statics"], 8, "every static of graph.Main is stored");
     graph_exact_values(&image);
-}
-
-/// `dump-info --json --object ID…`: the full records of those objects.
-fn object_records(image: &std::path::Path, ids: &[u64]) -> Vec<Json> {
-    let mut args = vec!["dump-info".to_string(), image.display().to_string(), "--json".to_string()];
-    for id in ids {
-        args.push("--object".into());
-        args.push(id.to_string());
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = portacr(&argv);
-    run.assert_exit(0);
-    let json: Json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("dump-info JSON: {e}\n{}", run.report()));
-    json["objects"].as_array().cloned().unwrap_or_default()
-}
-
-fn field<'a>(record: &'a Json, name: &str) -> &'a Json {
-    record["fields"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["name"] == name))
-        .map(|f| &f["value"])
-        .unwrap_or_else(|| panic!("no field {name} in {record}"))
 }
 
 fn id_of(reference: &Json) -> u64 {

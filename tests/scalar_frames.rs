@@ -10,11 +10,10 @@
 //! then `p` must read as null — which shows that the frame really was compiled
 //! with `p` scalar-replaced, so the first check is not passing by accident.
 
-use std::path::Path;
 
 use portacr_e2e::compilation::live_c2_before;
-use portacr_e2e::dump::{DumpInfo, Frame, SlotValue};
-use portacr_e2e::{checkpoint_app, dump_info, portacr, Jdk, Jvm};
+use portacr_e2e::dump::{field, DumpInfo, Frame, SlotValue};
+use portacr_e2e::{checkpoint_app, dump_info, object_records, portacr, Jdk, Jvm};
 use serde_json::Value as Json;
 
 const CHECKPOINT_AT: i64 = 2_097_152;
@@ -36,23 +35,6 @@ fn holder(mode: &str) -> &'static str {
     } else {
         "work"
     }
-}
-
-fn object_record(image: &Path, id: u32) -> Json {
-    let id = id.to_string();
-    let image = image.display().to_string();
-    let run = portacr(&["dump-info", &image, "--json", "--object", &id]);
-    run.assert_exit(0);
-    let json: Json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("dump-info JSON: {e}\n{}", run.report()));
-    json["objects"][0].clone()
-}
-
-fn field<'a>(record: &'a Json, name: &str) -> &'a Json {
-    record["fields"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["name"] == name))
-        .map(|f| &f["value"])
-        .unwrap_or_else(|| panic!("no field {name} in {record}"))
 }
 
 fn holder_frame(dump: &DumpInfo, mode: &str) -> Frame {
@@ -96,7 +78,7 @@ fn rematerialized(jdk: Jdk, mode: &str) {
         // (benches/overhead.rs): the agent must not hold it.
         assert_eq!(frame.locals[0], SlotValue::Int(0), "dead local i kept alive in the compiled frame: {frame:?}");
     }
-    let point = object_record(&image, p);
+    let point = object_records(&image, &[u64::from(p)]).swap_remove(0);
     assert_eq!(point["class"], "scalarframe/Main$Point", "{point}");
     assert_eq!(field(&point, "x"), &Json::from(CHECKPOINT_AT), "{point}");
     assert_eq!(field(&point, "y"), &Json::from(CHECKPOINT_AT * 3 + 1), "{point}");

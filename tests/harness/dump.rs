@@ -311,6 +311,15 @@ pub fn hex_bits(value: &Json, path: &str) -> u64 {
 
 /// A reference of §12: `null` is 0, else its `id`.
 #[track_caller]
+/// The value of the field `name` of an object record of `dump-info --object`.
+pub fn field<'a>(record: &'a Json, name: &str) -> &'a Json {
+    record["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == name))
+        .map(|f| &f["value"])
+        .unwrap_or_else(|| panic!("no field {name} in {record}"))
+}
+
 pub fn ref_id(value: &Json, path: &str) -> u32 {
     if value.is_null() {
         return 0;

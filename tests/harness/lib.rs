@@ -542,6 +542,22 @@ pub fn dump_info(image: &Path) -> dump::DumpInfo {
     dump::DumpInfo::new(dump_info_json(image))
 }
 
+/// `portacr dump-info IMAGE --json --object ID…`: the full records of those
+/// objects, in the order asked (spec/image-format.md §12).
+pub fn object_records(image: &Path, ids: &[u64]) -> Vec<serde_json::Value> {
+    let mut args = vec!["dump-info".to_string(), image.display().to_string(), "--json".to_string()];
+    for id in ids {
+        args.push("--object".into());
+        args.push(id.to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = portacr(&argv);
+    run.assert_exit(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("dump-info JSON: {e}\n{}", run.report()));
+    json["objects"].as_array().cloned().unwrap_or_default()
+}
+
 /// The outcome of running a scenario app with `checkpointTo=<dir>/img`.
 #[derive(Debug)]
 pub struct Checkpointed {
