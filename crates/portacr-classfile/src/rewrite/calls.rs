@@ -15,7 +15,7 @@
 //! static method, and the replacement must be static with the same
 //! descriptor, so the verifier sees the same types.
 
-use super::pool::{constant_pool_end, PoolBuilder};
+use super::pool::{constant_pool_layout, PoolBuilder};
 use super::RewriteError;
 use crate::class_file::ClassFile;
 use crate::constant_pool::Constant;
@@ -85,8 +85,8 @@ pub fn redirect_static_calls(
             (count - 1) as u16
         }
     };
-    let offsets = entry_offsets(class_bytes)?;
-    let pool_end = constant_pool_end(class_bytes)?;
+    let layout = constant_pool_layout(class_bytes)?;
+    let (offsets, pool_end) = (layout.entry_offsets, layout.end);
     let mut out = Vec::with_capacity(class_bytes.len() + appended.len());
     out.extend_from_slice(&class_bytes[..8]);
     out.extend_from_slice(&(count as u16).to_be_bytes());
@@ -105,46 +105,6 @@ pub fn redirect_static_calls(
 /// Whether `needle` occurs in `haystack`.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The byte offset of each constant-pool entry's tag, by pool index (index 0
-/// and the second slot of a long/double hold 0). Sizes as in
-/// `pool::constant_pool_end` (JVMS 4.4); the class has parsed already, so
-/// the walk stays inside the bytes.
-fn entry_offsets(bytes: &[u8]) -> Result<Vec<usize>, RewriteError> {
-    let malformed = |detail: String| RewriteError::Malformed { detail };
-    let read_u16 = |at: usize| -> Result<usize, RewriteError> {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
-            .ok_or_else(|| malformed("constant pool runs past the end of the class file".into()))
-    };
-    let count = read_u16(8)?;
-    let mut offsets = vec![0; count];
-    let mut at = 10;
-    let mut index = 1;
-    while index < count {
-        offsets[index] = at;
-        let tag = *bytes
-            .get(at)
-            .ok_or_else(|| malformed("constant pool runs past the end of the class file".into()))?;
-        let (size, slots) = match tag {
-            1 => (3 + read_u16(at + 1)?, 1),
-            3 | 4 => (5, 1),
-            5 | 6 => (9, 2),
-            7 | 8 | 16 | 19 | 20 => (3, 1),
-            9..=12 | 17 | 18 => (5, 1),
-            15 => (4, 1),
-            other => {
-                return Err(malformed(format!(
-                    "constant pool tag {other} at offset {at:#x}"
-                )))
-            }
-        };
-        at += size;
-        index += slots;
-    }
-    Ok(offsets)
 }
 
 #[cfg(test)]
@@ -295,8 +255,8 @@ public class Timed {
         for (m, n) in before.methods().iter().zip(after.methods()) {
             assert_eq!(m.code().unwrap().code, n.code().unwrap().code, "{}", m.name);
         }
-        let end = constant_pool_end(&bytes).unwrap();
-        let new_end = constant_pool_end(&rewritten).unwrap();
+        let end = constant_pool_layout(&bytes).unwrap().end;
+        let new_end = constant_pool_layout(&rewritten).unwrap().end;
         assert_eq!(bytes[end..], rewritten[new_end..]);
         // Redirecting again finds nothing.
         assert_eq!(

@@ -193,9 +193,16 @@ pub(crate) fn encode_modified_utf8(text: &str) -> Vec<u8> {
     out
 }
 
-/// Offset of the first byte after the constant pool (the class's
-/// `access_flags`), found by walking the entries' encoded sizes.
-pub(crate) fn constant_pool_end(bytes: &[u8]) -> Result<usize, RewriteError> {
+/// Where the constant pool's entries lie: the byte offset of each entry's
+/// tag by pool index (index 0 and the second slot of a long/double hold 0),
+/// and the offset of the first byte after the pool (the class's
+/// `access_flags`), found by walking the entries' encoded sizes (JVMS 4.4).
+pub(crate) struct PoolLayout {
+    pub entry_offsets: Vec<usize>,
+    pub end: usize,
+}
+
+pub(crate) fn constant_pool_layout(bytes: &[u8]) -> Result<PoolLayout, RewriteError> {
     let truncated = || RewriteError::Malformed {
         detail: "constant pool runs past the end of the class file".into(),
     };
@@ -206,9 +213,11 @@ pub(crate) fn constant_pool_end(bytes: &[u8]) -> Result<usize, RewriteError> {
         }
     };
     let count = read_u16(8)?;
+    let mut entry_offsets = vec![0; count];
     let mut at = 10;
     let mut index = 1;
     while index < count {
+        entry_offsets[index] = at;
         let tag = *bytes.get(at).ok_or_else(truncated)?;
         let (size, slots) = match tag {
             1 => (3 + read_u16(at + 1)?, 1),
@@ -229,7 +238,13 @@ pub(crate) fn constant_pool_end(bytes: &[u8]) -> Result<usize, RewriteError> {
     if at > bytes.len() {
         return Err(truncated());
     }
-    Ok(at)
+    Ok(PoolLayout { entry_offsets, end: at })
+}
+
+/// Offset of the first byte after the constant pool (the class's
+/// `access_flags`).
+pub(crate) fn constant_pool_end(bytes: &[u8]) -> Result<usize, RewriteError> {
+    Ok(constant_pool_layout(bytes)?.end)
 }
 
 #[cfg(test)]
