@@ -23,11 +23,16 @@ fn check_lines(run: &RunResult) -> Vec<String> {
 }
 
 fn checkpoint(jdk: Jdk) -> Checkpoint {
-    let cp = checkpoint_app(Jvm::new(jdk), "restoreheap", &format!("restoreheap-jdk{}", jdk.feature()), "");
+    checkpoint_with(Jvm::new(jdk), &format!("restoreheap-jdk{}", jdk.feature()), "").0
+}
+
+/// Checkpoints the app; also returns the checkpointing run's stderr (the capture's log).
+fn checkpoint_with(jvm: Jvm, name: &str, more_options: &str) -> (Checkpoint, String) {
+    let cp = checkpoint_app(jvm, "restoreheap", name, more_options);
     cp.run.assert_exit(0).assert_no_line("after checkpoint");
     let check = check_lines(&cp.run);
     assert!(check.len() > 20 && check.last().unwrap().starts_with("check: digest"), "{}", cp.run.report());
-    Checkpoint { image: cp.image(), check }
+    (Checkpoint { image: cp.image(), check }, cp.run.stderr.clone())
 }
 
 /// The JDK 17 image, made once per test binary.
@@ -95,6 +100,33 @@ fn jdk17_to_17_rebuild_on_two_threads() {
 fn jdk17_to_25_compact_headers_and_zgc() {
     assert_same_check(image17(), Jdk::V25, &["-XX:+UseCompactObjectHeaders"]);
     assert_same_check(image17(), Jdk::V25, &["-XX:+UseZGC", "-Xmx300m"]);
+}
+
+/// The capture keys objects by identity hash where address keys are not safe (ZGC) or
+/// turned off, and makes the capture again that way when a collection ran during a walk
+/// with address keys (spec/semantics.md §2.3); each image restores to the same state.
+#[test]
+fn captures_by_identity_hash_and_after_a_collection_during_the_walk() {
+    let cases = [
+        ("restoreheap-zgc", vec!["-XX:+UseZGC"], "keys=identityHash", None),
+        ("restoreheap-hashkeys", vec!["-Dportacr.capture.addressKeys=false"], "keys=identityHash", None),
+        (
+            "restoreheap-moved",
+            vec!["-Dportacr.test.collectDuringWalk=true"],
+            "keys=identityHash",
+            Some("a garbage collection moved objects during the walk; capturing again with identity-hash keys"),
+        ),
+        ("restoreheap-parallel", vec!["-XX:+UseParallelGC"], "keys=address", None),
+    ];
+    for (name, options, keys, retried) in cases {
+        let (cp, log) = checkpoint_with(Jvm::new(Jdk::V17).vm_options(options.clone()), name, ",log=info");
+        assert!(log.contains(keys), "{options:?}: expected {keys} in the capture log\n{log}");
+        match retried {
+            Some(line) => assert!(log.contains(line), "{options:?}: expected the capture to be made again\n{log}"),
+            None => assert!(!log.contains("capturing again"), "{options:?}: captured twice\n{log}"),
+        }
+        assert_same_check(&cp, Jdk::V17, &[]);
+    }
 }
 
 #[test]

@@ -81,10 +81,13 @@ fn main() {
 
     let mut classes = Vec::new();
     collect_files(&classes_dir, "class", &mut classes);
-    // Compile-time stubs of JDK-internal types (java-bindings/src/**/compile-stubs,
-    // e.g. sun.management.spi.PlatformMBeanProvider, which `--release 17` hides)
-    // are not shipped: at run time the JDK's own class is used.
-    classes.retain(|c| !c.strip_prefix(&classes_dir).is_ok_and(|r| r.starts_with("sun")));
+    // Compile-time stubs of JDK-internal types (java-bindings/src/**/compile-stubs:
+    // sun.management.spi.PlatformMBeanProvider and jdk.internal.misc.Unsafe, which
+    // `--release 17` hides) are not shipped: at run time the JDK's own class is used.
+    classes.retain(|c| {
+        !c.strip_prefix(&classes_dir)
+            .is_ok_and(|r| r.starts_with("sun") || r.starts_with("jdk/internal"))
+    });
     classes.sort();
     // The platform MXBean provider (CRaCMXBean) is announced by a service
     // file. Its superclass's package, java.management/sun.management.spi, is

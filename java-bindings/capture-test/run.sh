@@ -22,7 +22,10 @@ mkdir -p "$OUT/boot" "$OUT/app" "$OUT/img"
 # against the real one: javac --release 17.
 # Classes the capture refers to outside its package (io.portacr.restore.Clock) come from the
 # source path; the fake Native stays first.
-"$JAVAC" --release 17 -d "$OUT/boot" -sourcepath "$HERE/boot:$SRC" "$HERE/boot/io/portacr/Native.java" $(find "$SRC/io/portacr/capture" -name '*.java')
+# The compile-time stub of jdk.internal.misc.Unsafe (JdkUnsafe calls it) is not kept: at run
+# time the JDK's own class is used, as in the agent's jar.
+"$JAVAC" --release 17 -d "$OUT/boot" -sourcepath "$HERE/boot:$SRC:$SRC/io/portacr/compile-stubs" "$HERE/boot/io/portacr/Native.java" $(find "$SRC/io/portacr/capture" -name '*.java')
+rm -rf "$OUT/boot/jdk/internal"
 "$JAVAC" --release 17 -cp "$OUT/boot" -d "$OUT/app" $(find "$HERE/src" -name '*.java')
 rm "$OUT/app/capturetest/OptionalThing.class"   # a missing optional dependency (graph scenario)
 printf 'Premain-Class: capturetest.TestAgent\n' > "$OUT/manifest"

@@ -69,11 +69,14 @@ final class CaptureWarmup {
 
     private final Thread thread;
     private final int expectedObjects;
+    /** The kind of object keys of the real walk, which the warm-up walks with too. */
+    private final boolean addressKeys;
     /** The real walk's tables, allocated by the warm-up thread first; null until then. */
     private volatile HeapWalker.Tables tables;
 
-    private CaptureWarmup(int expectedObjects) {
+    private CaptureWarmup(int expectedObjects, boolean addressKeys) {
         this.expectedObjects = expectedObjects;
+        this.addressKeys = addressKeys;
         this.thread = new Thread(this::run, "portacr-capture-warmup");
     }
 
@@ -82,10 +85,10 @@ final class CaptureWarmup {
      * {@code expectedObjects}; {@link #finish} waits for it. Returns null if it is turned off
      * ({@code -Dportacr.capture.warmup=false}, to measure without it) or cannot start.
      */
-    static CaptureWarmup start(int expectedObjects) {
+    static CaptureWarmup start(int expectedObjects, boolean addressKeys) {
         if ("false".equals(System.getProperty("portacr.capture.warmup"))) return null;
         try {
-            CaptureWarmup w = new CaptureWarmup(expectedObjects);
+            CaptureWarmup w = new CaptureWarmup(expectedObjects, addressKeys);
             w.thread.setDaemon(true);
             w.thread.start();
             return w;
@@ -98,13 +101,13 @@ final class CaptureWarmup {
      * Waits for the warm-up (null: none) and returns the tables for the real walk, allocated
      * here if the warm-up did not.
      */
-    static HeapWalker.Tables finish(CaptureWarmup warmup, int expectedObjects) {
-        if (warmup == null) return new HeapWalker.Tables(expectedObjects);
+    static HeapWalker.Tables finish(CaptureWarmup warmup, int expectedObjects, boolean addressKeys) {
+        if (warmup == null) return new HeapWalker.Tables(expectedObjects, addressKeys);
         warmup.stop = true;
         warmup.join();
         HeapWalker.Tables t = warmup.tables;
         warmup.tables = null;
-        return t != null ? t : new HeapWalker.Tables(expectedObjects);
+        return t != null && t.ids.exact == addressKeys ? t : new HeapWalker.Tables(expectedObjects, addressKeys);
     }
 
     /** Waits for the warm-up thread to end (also when the capture failed before the walk). */
@@ -123,7 +126,7 @@ final class CaptureWarmup {
 
     private void run() {
         try {
-            tables = new HeapWalker.Tables(expectedObjects);
+            tables = new HeapWalker.Tables(expectedObjects, addressKeys);
         } catch (Throwable e) {
             // e.g. out of memory: the checkpointing thread allocates them, or reports that
         }
@@ -132,6 +135,7 @@ final class CaptureWarmup {
             // The boxing caches, and Boolean's statics: a static field's own value is the
             // other kind of symbolic reference the real walk meets (JDK enum constants).
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
+            boxes.index(addressKeys);
             List<String> listed = new ArrayList<>();
             Object graph = graph(listed);
             InternedStrings interned = InternedStrings.forWarmup(listed, listed.get(listed.size() / 2));
@@ -150,7 +154,7 @@ final class CaptureWarmup {
         for (int round = 0; round < ROUNDS && !stop; round++) {
             // Round 1 meets objects without identity hashes, later rounds with them.
             SectionWriter out = SectionWriter.discarding();
-            HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES);
+            HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES, addressKeys);
             try {
                 out.begin(ImageCapture.OBJECTS);
                 walker.root(graph, "warm-up");

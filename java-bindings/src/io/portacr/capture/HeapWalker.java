@@ -15,10 +15,12 @@ import java.util.List;
  * <p>Performance (DESIGN.md §4): fields are read with Unsafe at offsets cached per class,
  * ids come from a primitive-keyed {@link IdentityTable}, references are only ever appended
  * to arrays. Per object the walk keeps the object, a parent id (int) for reference paths,
- * and a table slot.
+ * and a table slot. Objects are keyed by address or by identity hash ({@link ObjectKeys}).
  *
- * <p>Identity hash: {@link HeaderHash#wasHashed} is read <em>before</em>
- * {@code System.identityHashCode} is first called on an object, which is the call that
+ * <p>Identity hash: with address keys the walk never assigns one, and a record says
+ * whether its object had one from the object's header when it is written. With identity-hash
+ * keys {@link HeaderHash#wasHashed} is read at discovery, <em>before</em>
+ * {@code System.identityHashCode} is first called on the object, which is the call that
  * would assign one.
  */
 final class HeapWalker implements ClassTable.LoaderObjects {
@@ -41,6 +43,11 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private final JdkStaticValues jdkStatics;
     private final Thread current;
     private final IdentityTable ids;
+    /** Objects are keyed by address ({@link ObjectKeys}); else by identity hash. */
+    final boolean addressKeys;
+    private final ReferenceSlot scratch = new ReferenceSlot();
+    /** Test hook: one collection after the first batch, to exercise the capture made again. */
+    private boolean collectDuringWalk;
     private int[] parents;
     private int[] classSlot;    // per id: ClassInfo.slot of the object's class
     private long[] preHashed;   // bit per id: the application had assigned an identity hash
@@ -65,8 +72,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private final InternedStrings interned;
     long strings;
 
-    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, int expectedObjects) {
-        this(out, jdkStatics, interned, current, new Tables(expectedObjects));
+    HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, int expectedObjects,
+               boolean addressKeys) {
+        this(out, jdkStatics, interned, current, new Tables(expectedObjects, addressKeys));
     }
 
     HeapWalker(SectionWriter out, JdkStaticValues jdkStatics, InternedStrings interned, Thread current, Tables tables) {
@@ -75,6 +83,8 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         this.jdkStatics = jdkStatics;
         this.current = current;
         this.ids = tables.ids;
+        this.addressKeys = tables.ids.exact;
+        this.collectDuringWalk = addressKeys && Boolean.getBoolean(COLLECT_DURING_WALK_PROPERTY);
         this.parents = tables.parents;
         this.classSlot = tables.classSlot;
         this.preHashed = tables.preHashed;
@@ -93,9 +103,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         final long[] preHashed;
         final long[] symbolic;
 
-        Tables(int expectedObjects) {
+        Tables(int expectedObjects, boolean addressKeys) {
             int cap = Math.max(1 << 12, expectedObjects);
-            ids = new IdentityTable(cap);
+            ids = new IdentityTable(cap, addressKeys);
             parents = new int[cap + 1];
             classSlot = new int[cap + 1];
             preHashed = new long[(cap >>> 6) + 1];
@@ -114,6 +124,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     void release() {
         ids.release();
     }
+
+    /** Test hook: {@code -Dportacr.test.collectDuringWalk=true} (see {@link #collectDuringWalk}). */
+    static final String COLLECT_DURING_WALK_PROPERTY = "portacr.test.collectDuringWalk";
 
     /** Discovers a root (static field, frame slot, resource); the label starts reference paths. */
     int root(Object o, String label) throws UncarriableObjectException {
@@ -161,6 +174,10 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             }
             batchLimit = 0;
             nextToWrite = end;
+            if (collectDuringWalk) {
+                collectDuringWalk = false;
+                System.gc();
+            }
         }
         processing = 0;
     }
@@ -207,6 +224,10 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
     /** Prepares the references of the records first..end-1, in the order writeRecord follows them. */
     private void prepare(int first, int end) {
+        if (addressKeys) {
+            prepareAddresses(first, end);
+            return;
+        }
         long sink = 0;
         // 1. headers of the referenced objects
         for (int id = first; id < end; id++) {
@@ -242,6 +263,51 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         prepareSink += sink;
         batchCursor = 0;
         batchLimit = n;
+    }
+
+    /**
+     * With address keys, preparing is loading the table slots of the references' keys, read
+     * from the records' own objects, and the headers of the referred objects, which
+     * discovering a new one reads (its class): one loop of independent loads.
+     */
+    private void prepareAddresses(int first, int end) {
+        long sink = 0;
+        for (int id = first; id < end; id++) {
+            if ((symbolic[id >>> 6] & (1L << id)) != 0) continue;
+            Object o = ids.get(id);
+            ClassInfo ci = classes.bySlot(classSlot[id]);
+            if (ci.handling == ClassInfo.REF_ARRAY) {
+                sink += touchElements(o, 0, java.lang.reflect.Array.getLength(o));
+            } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
+                for (long at : ci.refOffsets) {
+                    int key = JdkUnsafe.getInt(o, at);
+                    Object e = JdkUnsafe.getReference(o, at);
+                    if (key != 0 && e != null) sink += ids.touch(key) + JdkUnsafe.getLong(e, 0);
+                }
+            }
+        }
+        prepareSink += sink;
+    }
+
+    /** {@link #prepareAddresses} for the elements from..to-1 of a reference array. */
+    private void prepareElementAddresses(Object a, int from, int to) {
+        prepareSink += touchElements(a, from, to);
+    }
+
+    /**
+     * Reference arrays are passed as {@code Object} on the address-key paths: C2 does not
+     * compile {@code Unsafe.getInt} of a slot it knows holds a reference (an element of a
+     * known {@code Object[]}) into a load but into a call of the native method.
+     */
+    private long touchElements(Object a, int from, int to) {
+        long sink = 0;
+        for (int i = from; i < to; i++) {
+            long at = ObjectKeys.elementOffset(i);
+            int key = JdkUnsafe.getInt(a, at);
+            Object e = JdkUnsafe.getReference(a, at);
+            if (key != 0 && e != null) sink += ids.touch(key) + JdkUnsafe.getLong(e, 0);
+        }
+        return sink;
     }
 
     /** Prepares the elements from..to-1 of a reference array (see {@link #prepare}). */
@@ -285,6 +351,12 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
     int discover(Object o) throws UncarriableObjectException {
         if (o == null) return 0;
+        if (addressKeys) {
+            int key = scratch.compressed(o);
+            int found = ids.findOrSlot(o, key);
+            if (found > 0) return found;
+            return discoverNew(o, key, false, found);
+        }
         long mark = JdkUnsafe.getLong(o, 0);
         boolean hadHash = HeaderHash.wasHashed(mark);
         int h = HeaderHash.hashInMark(mark);
@@ -311,7 +383,25 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         return discoverNew(o, h, batchHad[at], found);
     }
 
-    /** slotCode: from IdentityTable.findOrSlot, valid only while nothing else is added. */
+    /**
+     * With address keys: discovers the object held by the reference field or array element at
+     * {@code offset} of {@code holder}, whose key is the reference as stored there.
+     */
+    private int discoverAt(Object holder, long offset) throws UncarriableObjectException {
+        int key = JdkUnsafe.getInt(holder, offset);
+        if (key == 0) return 0;
+        int found = ids.findOrSlot(null, key);
+        if (found > 0) return found;
+        Object o = JdkUnsafe.getReference(holder, offset);
+        // A JDK thread may have changed the slot between the two reads: key o by itself.
+        if (o == null || JdkUnsafe.getInt(holder, offset) != key) return discover(o);
+        return discoverNew(o, key, false, found);
+    }
+
+    /**
+     * key: the object's key (address or identity hash, {@link ObjectKeys}); slotCode: from
+     * IdentityTable.findOrSlot, valid only while nothing else is added.
+     */
     private int discoverNew(Object o, int h, boolean hadHash, int slotCode) throws UncarriableObjectException {
         ClassInfo ci = classes.info(o.getClass());
         SymbolicRef sym = null;
@@ -358,7 +448,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             default:
                 break;
         }
-        if (sym == null) sym = jdkStatics.lookup(o, h);
+        if (sym == null) sym = jdkStatics.lookup(o, h); // h is the key, of the kind both tables use
         if (sym == null && ci.uncarriable != Uncarriable.NONE) {
             String problem = Uncarriable.describe(o, ci.uncarriable);
             if (problem != null) throw new UncarriableObjectException(o, problem);
@@ -389,7 +479,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             out.u32(symrefOf.get(id));
             return;
         }
-        boolean hashed = (preHashed[id >>> 6] & (1L << id)) != 0;
+        boolean hashed = addressKeys ? HeaderHash.wasHashed(JdkUnsafe.getLong(o, 0)) : (preHashed[id >>> 6] & (1L << id)) != 0;
         int hashBit = hashed ? TAG_HASHED : 0;
         ClassInfo ci = classes.bySlot(classSlot[id]);
         Class<?> c = ci.type;
@@ -414,7 +504,8 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 out.u8(TAG_REF_ARRAY | hashBit);
                 if (hashed) out.u32(System.identityHashCode(o));
                 out.u32(index);
-                writeRefArray((Object[]) o);
+                if (addressKeys) writeRefArrayByAddress(o);
+                else writeRefArray((Object[]) o);
                 return;
             }
             default: {
@@ -427,7 +518,9 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 for (int i = 0; i < kinds.length; i++) {
                     long at = offsets[i];
                     switch (kinds[i]) {
-                        case ClassInfo.K_REF: out.u32(discoverPrepared(JdkUnsafe.getReference(o, at))); break;
+                        case ClassInfo.K_REF:
+                            out.u32(addressKeys ? discoverAt(o, at) : discoverPrepared(JdkUnsafe.getReference(o, at)));
+                            break;
                         case ClassInfo.K_INT: out.u32(JdkUnsafe.getInt(o, at)); break;
                         case ClassInfo.K_LONG: out.u64(JdkUnsafe.getLong(o, at)); break;
                         case ClassInfo.K_BYTE: out.u8(JdkUnsafe.getByte(o, at)); break;
@@ -440,6 +533,21 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     }
 
     /** Length and elements; an array longer than a batch prepares its elements piece by piece. */
+    /** {@link #writeRefArray} with address keys; the array as an Object (see {@link #touchElements}). */
+    private void writeRefArrayByAddress(Object a) throws UncarriableObjectException {
+        int length = java.lang.reflect.Array.getLength(a);
+        out.u32(length);
+        if (length <= BATCH_REFS) {
+            for (int i = 0; i < length; i++) out.u32(discoverAt(a, ObjectKeys.elementOffset(i)));
+            return;
+        }
+        for (int from = 0; from < length; from += BATCH_REFS) {
+            int to = Math.min(length, from + BATCH_REFS);
+            prepareElementAddresses(a, from, to);
+            for (int i = from; i < to; i++) out.u32(discoverAt(a, ObjectKeys.elementOffset(i)));
+        }
+    }
+
     private void writeRefArray(Object[] a) throws UncarriableObjectException {
         out.u32(a.length);
         if (a.length <= BATCH_REFS) {

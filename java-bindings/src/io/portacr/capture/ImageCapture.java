@@ -46,7 +46,15 @@ public final class ImageCapture {
      */
     public static String checkpoint(List<?> resourcesInRegistrationOrder) throws CaptureFailedException {
         try {
-            return capture(resourcesInRegistrationOrder);
+            try {
+                return capture(resourcesInRegistrationOrder, ObjectKeys.ADDRESS_KEYS_SUPPORTED);
+            } catch (ObjectKeys.ObjectsMovedException e) {
+                // Rare: a collection during the walk (spec/semantics.md §2.3). Nothing of the
+                // first attempt is kept; identity-hash keys need no quiet heap.
+                abortQuietly();
+                Native.log(3, "capture: " + e.getMessage() + "; capturing again with identity-hash keys");
+                return capture(resourcesInRegistrationOrder, false);
+            }
         } catch (CaptureFailedException e) {
             abortQuietly();
             throw e;
@@ -87,7 +95,8 @@ public final class ImageCapture {
         }
     }
 
-    private static String capture(List<?> resources) throws Throwable {
+    /** @param addressKeys key objects by address ({@link ObjectKeys}), else by identity hash */
+    private static String capture(List<?> resources, boolean addressKeys) throws Throwable {
         long t0 = System.nanoTime();
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         long c0 = cpu.getCurrentThreadCpuTime();
@@ -107,17 +116,17 @@ public final class ImageCapture {
         // slot (111 safepoints for HeapBench's main frame), and each handoff to the VM
         // thread waited for a CPU while the warm-up ran (remat 10-14 ms -> 140-320 ms).
         int expectedObjects = expectedObjects();
-        CaptureWarmup warmup = CaptureWarmup.start(expectedObjects);
+        CaptureWarmup warmup = CaptureWarmup.start(expectedObjects, addressKeys);
         try {
-            return capture(resources, t0, cpu, c0, frames, warmup, expectedObjects);
+            return capture(resources, t0, cpu, c0, frames, warmup, expectedObjects, addressKeys);
         } finally {
             if (warmup != null) warmup.join(); // no thread outlives the capture, failed or not
         }
     }
 
     private static String capture(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
-                                  List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects)
-            throws Throwable {
+                                  List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects,
+                                  boolean addressKeys) throws Throwable {
         Thread current = Thread.currentThread();
 
         long now = System.currentTimeMillis();
@@ -131,7 +140,7 @@ public final class ImageCapture {
         HeapWalker.Tables[] tables = new HeapWalker.Tables[1];
         try {
             return walkAndEncode(resources, t0, cpu, c0, frames, warmup, expectedObjects, current, now, nanoTime, uuid,
-                loaded, jdkStatics, tables);
+                loaded, jdkStatics, tables, addressKeys);
         } finally {
             // Native memory of the identity tables; nothing looks objects up after this.
             jdkStatics.release();
@@ -144,17 +153,23 @@ public final class ImageCapture {
     private static String walkAndEncode(List<?> resources, long t0, java.lang.management.ThreadMXBean cpu, long c0,
                                   List<FrameCapture.CapturedFrame> frames, CaptureWarmup warmup, int expectedObjects,
                                   Thread current, long now, long nanoTime, UUID uuid, Class<?>[] loaded,
-                                  JdkStaticValues jdkStatics, HeapWalker.Tables[] tablesUsed) throws Throwable {
+                                  JdkStaticValues jdkStatics, HeapWalker.Tables[] tablesUsed, boolean addressKeys)
+            throws Throwable {
         InternedStrings interned = new InternedStrings(jdkStatics.enumNames);
         long t1 = System.nanoTime();
         long c1 = cpu.getCurrentThreadCpuTime();
 
         long tw = System.nanoTime();
-        HeapWalker.Tables tables = CaptureWarmup.finish(warmup, expectedObjects);
+        HeapWalker.Tables tables = CaptureWarmup.finish(warmup, expectedObjects, addressKeys);
         tablesUsed[0] = tables;
         long warmupWaitMs = (System.nanoTime() - tw) / 1_000_000;
         SectionWriter out = new SectionWriter();
         HeapWalker walker = new HeapWalker(out, jdkStatics, interned, current, tables);
+        // With address keys, the window without collections starts here (the walk allocates
+        // little) and ends after the walk; the first key is taken by index().
+        long collections = addressKeys ? ObjectKeys.collections() : -1;
+        if (addressKeys && collections < 0) throw new ObjectKeys.ObjectsMovedException();
+        jdkStatics.index(addressKeys);
         List<StaticValues> statics = new ArrayList<>();
         List<FrameCapture.Values[]> frameValues = new ArrayList<>();
         List<int[][]> frameMonitors = new ArrayList<>();
@@ -187,8 +202,12 @@ public final class ImageCapture {
             }
             walker.drain();
         } catch (UncarriableObjectException e) {
+            if (addressKeys && ObjectKeys.collections() != collections) {
+                throw new ObjectKeys.ObjectsMovedException(); // the path may be wrong too
+            }
             throw new CaptureFailedException(walker.referencePath(e));
         }
+        if (addressKeys && ObjectKeys.collections() != collections) throw new ObjectKeys.ObjectsMovedException();
         long objectBytes = out.size();
         out.end();
         long t2 = System.nanoTime();
@@ -261,7 +280,7 @@ public final class ImageCapture {
             + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
-            + " expectedObjects=" + expectedObjects
+            + " expectedObjects=" + expectedObjects + " keys=" + (addressKeys ? "address" : "identityHash")
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
             + " commitMs=" + (t3 - tc) / 1_000_000 + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000

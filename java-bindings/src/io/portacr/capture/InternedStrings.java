@@ -65,9 +65,8 @@ final class InternedStrings {
     private int[] listedHashes;
     private int listedHashMask;
     private boolean listedZeroHash;
-    private final Object[] holder = new Object[1];
-    private static final long HOLDER_BASE = JdkUnsafe.arrayBaseOffset(Object[].class);
-    private static final boolean COMPRESSED_REFS = JdkUnsafe.arrayIndexScale(Object[].class) == 4;
+    private final ReferenceSlot holder = new ReferenceSlot();
+    private static final boolean COMPRESSED_REFS = ReferenceSlot.COMPRESSED;
 
     /** @param knownInterned strings known to be interned (names of JDK enum constants) */
     InternedStrings(List<String> knownInterned) {
@@ -131,10 +130,7 @@ final class InternedStrings {
 
     /** The object's reference as stored in the heap, unsigned; ordered like addresses. */
     private long referenceBits(Object o) {
-        holder[0] = o;
-        long bits = COMPRESSED_REFS ? JdkUnsafe.getInt(holder, HOLDER_BASE) & 0xFFFF_FFFFL : JdkUnsafe.getLong(holder, HOLDER_BASE);
-        holder[0] = null;
-        return bits;
+        return holder.bits(o);
     }
 
     boolean knowsTable() {

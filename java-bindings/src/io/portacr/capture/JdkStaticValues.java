@@ -5,6 +5,7 @@ import io.portacr.JdkUnsafe;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -20,7 +21,12 @@ import java.util.List;
  * exception handler, must be carried, not bound to the target's value).
  */
 final class JdkStaticValues {
-    private final IdentityTable table;
+    /** The values found, in order: value i has id i + 1 in {@link #table}. */
+    private final List<Object> values = new ArrayList<>();
+    /** Value → position in {@link #values}, while scanning (the first field wins). */
+    private IdentityHashMap<Object, Integer> positions = new IdentityHashMap<>();
+    /** The lookup table, made by {@link #index} once the kind of keys is known; null before. */
+    private IdentityTable table;
     private final List<String> classNames = new ArrayList<>();
     private final List<String> fieldNames = new ArrayList<>();
     private final List<Integer> indexes = new ArrayList<>(); // -1 = the field's value itself
@@ -38,9 +44,11 @@ final class JdkStaticValues {
         {"java.lang.Character$CharacterCache", "cache"},
     };
 
+    private final ReferenceSlot scratch = new ReferenceSlot();
+
+    /** Scans the loaded JDK classes; {@link #index} must be called before {@link #lookup}. */
     JdkStaticValues(Class<?>[] loaded) {
         long start = System.nanoTime();
-        table = new IdentityTable(1 << 14);
         ClassLoader platform = ClassLoader.getPlatformClassLoader();
         int scanned = 0;
         for (Class<?> c : loaded) {
@@ -64,7 +72,19 @@ final class JdkStaticValues {
         }
         for (String[] cache : BOX_CACHES) addArrayElements(cache[0], cache[1]);
         classesScanned = scanned;
+        positions = null;
         buildNanos = System.nanoTime() - start;
+    }
+
+    /**
+     * Makes the lookup table with the keys the walk uses ({@link ObjectKeys}). Address keys
+     * are taken here, inside the capture's window without collections; the scan before may
+     * run outside it.
+     */
+    void index(boolean addressKeys) {
+        if (table != null) table.release();
+        table = new IdentityTable(Math.max(1 << 10, values.size()), addressKeys);
+        for (Object v : values) table.add(v, key(v));
     }
 
     private void addArrayElements(String className, String fieldName) {
@@ -79,13 +99,12 @@ final class JdkStaticValues {
             for (int i = 0; i < elements.length; i++) {
                 Object e = elements[i];
                 if (e == null) continue;
-                int h = System.identityHashCode(e);
-                int id = table.find(e, h);
-                if (id != 0) {
+                Integer at = positions.get(e);
+                if (at != null) {
                     // Prefer the array element: it is what valueOf returns on every JDK.
-                    classNames.set(id - 1, internal);
-                    fieldNames.set(id - 1, fieldName);
-                    indexes.set(id - 1, i);
+                    classNames.set(at, internal);
+                    fieldNames.set(at, fieldName);
+                    indexes.set(at, i);
                 } else {
                     put(e, internal, fieldName, i);
                 }
@@ -105,26 +124,32 @@ final class JdkStaticValues {
             while (element.isArray()) element = element.getComponentType();
             if (!element.isPrimitive() && ClassTable.isApplicationClass(element)) return;
         }
-        int h = System.identityHashCode(value);
-        if (table.find(value, h) != 0) return; // first field wins
-        table.add(value, h);
+        if (positions.putIfAbsent(value, values.size()) != null) return; // first field wins
+        values.add(value);
         classNames.add(className);
         fieldNames.add(fieldName);
         indexes.add(index);
     }
 
+    private int key(Object o) {
+        return table.exact ? scratch.compressed(o) : System.identityHashCode(o);
+    }
+
     int size() {
-        return table.size();
+        return values.size();
     }
 
     /** Frees the lookup table's native memory; {@link #lookup} must not be called afterwards. */
     void release() {
-        table.release();
+        if (table != null) table.release();
     }
 
-    /** The symbolic reference for the object, or null if it is not a JDK static value. */
-    SymbolicRef lookup(Object o, int identityHash) {
-        int id = table.find(o, identityHash);
+    /**
+     * The symbolic reference for the object, or null if it is not a JDK static value.
+     * {@code key}: its key of the kind this table was made with.
+     */
+    SymbolicRef lookup(Object o, int key) {
+        int id = table.find(o, key);
         if (id == 0) return null;
         int index = indexes.get(id - 1);
         return index < 0
