@@ -45,8 +45,10 @@ final class IdentityTable {
     /** A table for about {@code expected} objects (it grows past them). */
     IdentityTable(int expected, boolean exact) {
         this.exact = exact;
-        // At most half full: the capacity is the power of two at or above 2 x expected.
-        int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
+        // The power of two at or above 1.5 x expected: 8-16 bytes an expected object, as the
+        // 4-byte slots at 2 x expected were; grown when three quarters full.
+        long wanted = Math.max(16L, expected + (long) expected / 2);
+        int cap = (int) Math.min(1L << 30, Long.highestOneBit(wanted - 1) << 1);
         objects = new Object[Math.max(16, expected) + 1];
         memory = new NativeSlots();
         CLEANER.register(this, memory);
@@ -148,7 +150,7 @@ final class IdentityTable {
         if (id >= objects.length) objects = Arrays.copyOf(objects, objects.length * 2);
         objects[id] = o;
         JdkUnsafe.putLong(null, slots + ((long) (-slotCode - 1) << 3), ((long) key << 32) | id);
-        if (count * 2 > mask + 1) grow();
+        if (count > (mask + 1) / 4 * 3) grow();
         return id;
     }
 
