@@ -62,6 +62,32 @@ fn assert_same_check(cp: &Checkpoint, jdk: Jdk, options: &[&str]) {
         "the restore reports its breakdown at log=info\n{}",
         run.report()
     );
+    assert_rebuild_warmed_up(&run);
+}
+
+/// The rebuild's warm-up (RebuildWarmup, started by the agent at VMInit) did not stop on an
+/// error: a broken warm-up would only make restores slower, so nothing else would notice.
+/// The suite's images are rebuilt before it finishes a round, so `restore_warmup_completes`
+/// lets it run all of them.
+#[track_caller]
+fn assert_rebuild_warmed_up(run: &RunResult) {
+    let line = run.stderr.lines().find(|l| l.contains("restore: rebuild warm-up: ")).unwrap_or_else(|| {
+        panic!("no rebuild warm-up line at log=info\n{}", run.report());
+    });
+    assert!(!line.contains("stopped"), "{line}\n{}", run.report());
+}
+
+/// Every round of the rebuild's warm-up runs and rebuilds its own image correctly (it checks
+/// itself), on 17 and 25, then the image is restored as usual.
+#[test]
+fn restore_warmup_completes() {
+    for jdk in [Jdk::V17, Jdk::V25] {
+        let run = restore(&image17().image, jdk, &[THEN_CALL, "-Dportacr.test.restoreWarmupComplete=true"]);
+        run.assert_exit(0);
+        assert_eq!(check_lines(&run), image17().check, "{}", run.report());
+        assert!(run.stderr.contains("restore: rebuild warm-up: 60 round(s)"), "{}", run.report());
+        assert_rebuild_warmed_up(&run);
+    }
 }
 
 #[test]

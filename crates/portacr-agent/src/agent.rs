@@ -202,13 +202,25 @@ fn add_capabilities(jvmti: &Jvmti, restoring: bool) -> Result<(), LoadError> {
 /// application running with checkpoints reported as not configured.
 pub fn on_vm_init(env: &mut JNIEnv) {
     let Some(agent) = agent() else { return };
-    if let Some(state) = crate::restore::state() {
+    let restore = crate::restore::state();
+    // Restoring, the runtime comes first: the rebuild's warm-up then runs on
+    // another core while this thread waits for OBJECTS to be decoded and scans
+    // it (spec/restore.md §4.4).
+    let mut prepared = None;
+    if restore.is_some() {
+        let result = prepare_runtime(agent, env);
+        if result.is_ok() {
+            start_rebuild_warmup(env);
+        }
+        prepared = Some(result);
+    }
+    if let Some(state) = restore {
         // Before the main class loads: a refused restore runs no program code.
         if let Err(e) = state.check_at_vm_init(max_heap(env)) {
             refuse_start(env, &e.to_string());
         }
     }
-    match prepare_runtime(agent, env) {
+    match prepared.unwrap_or_else(|| prepare_runtime(agent, env)) {
         Ok(()) => {
             agent.natives_registered.store(true, Ordering::Release);
             log_info!(
@@ -227,6 +239,17 @@ pub fn on_vm_init(env: &mut JNIEnv) {
             }
             log_error!("checkpoint/restore is not available: {e}");
         }
+    }
+}
+
+/// Starts `io.portacr.restore.RebuildWarmup` (a Java thread that compiles the
+/// heap rebuild on images of its own); a failure only means a colder rebuild.
+fn start_rebuild_warmup(env: &mut JNIEnv) {
+    if let Err(e) = env.call_static_method("io/portacr/restore/RebuildWarmup", "start", "()V", &[]) {
+        if env.exception_check().unwrap_or(false) {
+            let _ = env.exception_clear();
+        }
+        log_debug!("restore: the rebuild warm-up did not start: {e}");
     }
 }
 

@@ -68,6 +68,8 @@ final class HeapRebuild {
     /** Per class index: bytes of an instance record's values in the image's layout. */
     private final int[] recordBytes;
     Object[] byId = new Object[1];
+    /** A warm-up's rebuild ({@link RebuildWarmup}): no timing in the log. */
+    boolean quiet;
     int count;
     int hashesRecorded, hashesNotSet, dropped;
     /** Ids of instances whose class may need {@link HashRepair}. */
@@ -682,7 +684,7 @@ final class HeapRebuild {
         }
         worker.run();
         if (helper != null) joinUninterruptibly(helper);
-        Log.debug("rebuild timing: " + timing + "; pass 2: wait " + waits[0] / 1000000 + "/" + waits[1] / 1000000 + " ms, fill "
+        if (!quiet) Log.debug("rebuild timing: " + timing + "; pass 2: wait " + waits[0] / 1000000 + "/" + waits[1] / 1000000 + " ms, fill "
             + fills[0] / 1000000 + "/" + fills[1] / 1000000 + " ms");
         Throwable t = failure.get();
         if (t instanceof RestoreFailedException) throw (RestoreFailedException) t;

@@ -92,6 +92,8 @@ public final class HeapRestore {
         Object[] symbols = Symbols.bind(Payload.of(Payload.SYMREFS), classes);
         r.symbols = System.nanoTime() - t;
 
+        // The warm-up compiled the rebuild while the agent decoded OBJECTS; it stops here.
+        RebuildWarmup.finish();
         HeapRebuild heap = new HeapRebuild(Payload.of(Payload.OBJECTS), Payload.of(Payload.REFS), Payload.of(Payload.CONTROL),
             classes, symbols);
         StaticsRestore statics = new StaticsRestore(Payload.of(Payload.STATICS), classes, heap);

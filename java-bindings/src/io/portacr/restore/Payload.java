@@ -54,6 +54,11 @@ final class Payload {
         return new Payload(b, address, b.capacity(), name);
     }
 
+    /** A payload over native memory the caller owns ({@link RebuildWarmup}'s images). */
+    static Payload ofMemory(long address, long length, String section) {
+        return new Payload(null, address, length, section);
+    }
+
     RestoreFailedException defect(long at, String what) {
         return new RestoreFailedException("section " + section + ": " + what
             + " (at payload offset 0x" + Long.toHexString(at) + ")");

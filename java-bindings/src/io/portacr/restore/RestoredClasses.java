@@ -83,6 +83,35 @@ final class RestoredClasses {
         return c;
     }
 
+    /**
+     * A class table of the given loaded classes ({@link RebuildWarmup}): boot loader, not
+     * application classes, initialized, fields as this VM declares them (JVMTI order).
+     * {@code superClass[i]} is an index into {@code types} or -1.
+     */
+    static RestoredClasses forWarmup(Class<?>[] types, int[] superClass) {
+        RestoredClasses c = new RestoredClasses(types.length);
+        for (int i = 0; i < types.length; i++) {
+            Class<?> t = types[i];
+            c.types[i] = t;
+            c.names[i] = t.getName().replace('.', '/');
+            c.loaders[i] = LOADER_BOOT;
+            c.flags[i] = t.isArray() ? FLAG_ARRAY : 0;
+            c.superClass[i] = superClass[i];
+            c.initState[i] = INITIALIZED;
+            if (t.isArray() || t == Object.class) {
+                c.fieldNames[i] = new String[0];
+                c.fieldDescriptors[i] = new String[0];
+                c.fieldFlags[i] = new int[0];
+            } else {
+                Object[] fields = targetFields(t);
+                c.fieldNames[i] = (String[]) fields[0];
+                c.fieldDescriptors[i] = (String[]) fields[1];
+                c.fieldFlags[i] = (int[]) fields[2];
+            }
+        }
+        return c;
+    }
+
     static String javaName(String internal) {
         return internal.replace('/', '.');
     }
