@@ -85,7 +85,7 @@ fn restore_warmup_completes() {
         let run = restore(&image17().image, jdk, &[THEN_CALL, "-Dportacr.test.restoreWarmupComplete=true"]);
         run.assert_exit(0);
         assert_eq!(check_lines(&run), image17().check, "{}", run.report());
-        assert!(run.stderr.contains("restore: rebuild warm-up: 60 round(s)"), "{}", run.report());
+        assert!(run.stderr.contains("restore: rebuild warm-up: 32 round(s)"), "{}", run.report());
         assert_rebuild_warmed_up(&run);
     }
 }

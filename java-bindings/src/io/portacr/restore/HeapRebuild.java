@@ -70,6 +70,8 @@ final class HeapRebuild {
     Object[] byId = new Object[1];
     /** A warm-up's rebuild ({@link RebuildWarmup}): no timing in the log. */
     boolean quiet;
+    /** A warm-up's rebuild: whether both passes split their work with a helper (null: decide as usual). */
+    Boolean warmupHelpers;
     int count;
     int hashesRecorded, hashesNotSet, dropped;
     /** Ids of instances whose class may need {@link HashRepair}. */
@@ -195,6 +197,7 @@ final class HeapRebuild {
 
     /** Whether both passes split their work with a helper thread. */
     private boolean helperThreads() {
+        if (warmupHelpers != null) return warmupHelpers;
         String forced = System.getProperty(HELPER_THREADS_PROPERTY);
         if (forced != null) return Boolean.parseBoolean(forced);
         if (objects.length < PARALLEL_BYTES) return false;

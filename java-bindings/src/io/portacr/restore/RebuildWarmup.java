@@ -34,7 +34,7 @@ public final class RebuildWarmup {
      * queue. Rounds until C2 has compiled the record methods, or until {@link #finish}.
      */
     private static final int GROUPS = 100;
-    private static final int ROUNDS = 60;
+    private static final int ROUNDS = 32;
 
     private static volatile RebuildWarmup running;
     /** Test hook: {@code -Dportacr.test.restoreWarmupComplete=true} (see {@link #finish}). */
@@ -91,7 +91,9 @@ public final class RebuildWarmup {
             Image image = new Image();
             try {
                 for (int round = 0; round < ROUNDS && !stop; round++) {
-                    image.rebuild();
+                    // Every other round splits the passes with a helper thread, as large
+                    // images do (HeapRebuild.helperThreads): its branches must be compiled too.
+                    image.rebuild(round % 2 == 1);
                     rounds++;
                 }
             } finally {
@@ -200,7 +202,7 @@ public final class RebuildWarmup {
         }
 
         /** One rebuild of the image, both passes, as HeapRestore runs them. */
-        void rebuild() throws RestoreFailedException {
+        void rebuild(boolean helpers) throws RestoreFailedException {
             // The control block's marks are set again by every round.
             JdkUnsafe.putLong(null, controlAt, 0);
             JdkUnsafe.putLong(null, controlAt + 8, 0);
@@ -209,6 +211,7 @@ public final class RebuildWarmup {
                 Payload.ofMemory(refsAt, refsLength, "warm-up references"),
                 Payload.ofMemory(controlAt, controlLength, "warm-up control"), classes, symbols);
             heap.quiet = true;
+            heap.warmupHelpers = helpers;
             try {
                 heap.allocateAll();
                 heap.fillAll();
