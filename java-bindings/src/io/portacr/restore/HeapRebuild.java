@@ -70,8 +70,13 @@ final class HeapRebuild {
     Object[] byId = new Object[1];
     /** A warm-up's rebuild ({@link RebuildWarmup}): no timing in the log. */
     boolean quiet;
-    /** A warm-up's rebuild: whether both passes split their work with a helper (null: decide as usual). */
-    Boolean warmupHelpers;
+    /**
+     * A warm-up's rebuild: pass 1 split between the two walkers of a large image (instances,
+     * then arrays and strings), run one after the other on this thread. No thread is started:
+     * each new thread would take a fresh allocation buffer of eden and leave most of it
+     * unused when it ends (measured: enough to make Parallel collect during the real pass 1).
+     */
+    boolean warmupSplit;
     int count;
     int hashesRecorded, hashesNotSet, dropped;
     /** Ids of instances whose class may need {@link HashRepair}. */
@@ -156,6 +161,13 @@ final class HeapRebuild {
         long expected = control.word(OBJECT_COUNT);
         if (expected < 0 || expected > Integer.MAX_VALUE - 8) throw objects.defect(0, expected + " objects");
         byId = new Object[(int) expected + 1];
+        if (warmupSplit) {
+            Walker instances = new Walker(INSTANCES), arrays = new Walker(ARRAYS);
+            instances.run();
+            arrays.run();
+            finish(instances, arrays, expected);
+            return;
+        }
         if (!helperThreads()) {
             Walker all = new Walker(ALL);
             all.run();
@@ -197,7 +209,6 @@ final class HeapRebuild {
 
     /** Whether both passes split their work with a helper thread. */
     private boolean helperThreads() {
-        if (warmupHelpers != null) return warmupHelpers;
         String forced = System.getProperty(HELPER_THREADS_PROPERTY);
         if (forced != null) return Boolean.parseBoolean(forced);
         if (objects.length < PARALLEL_BYTES) return false;

@@ -81,18 +81,22 @@ public final class RebuildWarmup {
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
-        Log.info("rebuild warm-up: " + w.rounds + " round(s) in " + w.nanos / 1_000_000 + " ms"
-            + (w.failure == null ? "" : " (stopped: " + w.failure + ")"));
+        Log.info("rebuild warm-up: " + w.rounds + " round(s) in " + w.nanos / 1_000_000 + " ms, "
+            + (w.allocated >> 10) + " KiB allocated" + (w.failure == null ? "" : " (stopped: " + w.failure + ")"));
     }
+
+    /** Bytes this thread allocated (the garbage it leaves in the young generation), -1 if unknown. */
+    private long allocated = -1;
 
     private void run() {
         long t0 = System.nanoTime();
+        long a0 = allocatedBytes();
         try {
             Image image = new Image();
             try {
                 for (int round = 0; round < ROUNDS && !stop; round++) {
-                    // Every other round splits the passes with a helper thread, as large
-                    // images do (HeapRebuild.helperThreads): its branches must be compiled too.
+                    // Every other round splits pass 1 between the two walkers large images use
+                    // (HeapRebuild.helperThreads): their branches must be compiled too.
                     image.rebuild(round % 2 == 1);
                     rounds++;
                 }
@@ -103,6 +107,20 @@ public final class RebuildWarmup {
             failure = t;
         }
         nanos = System.nanoTime() - t0;
+        long a1 = allocatedBytes();
+        allocated = a0 < 0 || a1 < 0 ? -1 : a1 - a0;
+    }
+
+    private static long allocatedBytes() {
+        try {
+            java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            if (bean instanceof com.sun.management.ThreadMXBean) {
+                return ((com.sun.management.ThreadMXBean) bean).getCurrentThreadAllocatedBytes();
+            }
+        } catch (Throwable t) {
+            // not available: reported as unknown
+        }
+        return -1;
     }
 
     /** A superclass with fields, as most application classes have one. */
@@ -202,7 +220,7 @@ public final class RebuildWarmup {
         }
 
         /** One rebuild of the image, both passes, as HeapRestore runs them. */
-        void rebuild(boolean helpers) throws RestoreFailedException {
+        void rebuild(boolean split) throws RestoreFailedException {
             // The control block's marks are set again by every round.
             JdkUnsafe.putLong(null, controlAt, 0);
             JdkUnsafe.putLong(null, controlAt + 8, 0);
@@ -211,7 +229,7 @@ public final class RebuildWarmup {
                 Payload.ofMemory(refsAt, refsLength, "warm-up references"),
                 Payload.ofMemory(controlAt, controlLength, "warm-up control"), classes, symbols);
             heap.quiet = true;
-            heap.warmupHelpers = helpers;
+            heap.warmupSplit = split;
             try {
                 heap.allocateAll();
                 heap.fillAll();
