@@ -31,6 +31,8 @@ public final class Native {
     public static volatile int commits;
     public static volatile long bytesWritten;
     public static volatile long rematerializeCalls;
+    /** Capture attempts (a capture with address keys is made again after a collection during its walk). */
+    public static volatile long beginCalls;
 
     private static File dir;
     private static FileOutputStream section;
@@ -162,6 +164,7 @@ public final class Native {
     }
 
     public static String begin(long checkpointTimeMillis, String uuid, long maxHeapBytes) {
+        beginCalls++;
         discard = Boolean.getBoolean("portacr.test.discard");
         bytesWritten = 0;
         if (discard) return null;

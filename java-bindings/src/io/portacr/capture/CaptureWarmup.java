@@ -1,5 +1,7 @@
 package io.portacr.capture;
 
+import io.portacr.WarmupSample;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,21 +53,6 @@ final class CaptureWarmup {
     /** Set by {@link #finish}: the checkpointing thread is ready, remaining rounds are skipped. */
     private volatile boolean stop;
 
-    /** An instance with a field of every kind. */
-    static final class Sample {
-        boolean flag;
-        byte b;
-        char c;
-        short s;
-        int i;
-        float f;
-        long j;
-        double d;
-        String name;
-        int[] data;
-        Object link;
-        Sample next;
-    }
 
     private final Thread thread;
     private final int expectedObjects;
@@ -175,12 +162,12 @@ final class CaptureWarmup {
      *     {@link InternedStrings} treats as listed in the string table
      */
     private static Object graph(List<String> listed) {
-        HashMap<String, Sample> map = new HashMap<>();
+        HashMap<String, WarmupSample> map = new HashMap<>();
         List<Object> misc = new ArrayList<>();
         Object[] large = new Object[3 * HeapWalker.BATCH_REFS + 17];
-        Sample previous = null;
+        WarmupSample previous = null;
         for (int n = 0; n < ENTRIES; n++) {
-            Sample s = new Sample();
+            WarmupSample s = new WarmupSample();
             s.flag = (n & 1) != 0;
             s.b = (byte) n;
             s.c = (char) ('a' + n % 26);

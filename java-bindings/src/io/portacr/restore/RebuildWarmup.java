@@ -1,7 +1,7 @@
 package io.portacr.restore;
 
 import io.portacr.JdkUnsafe;
-import io.portacr.Native;
+import io.portacr.WarmupSample;
 
 import java.nio.charset.StandardCharsets;
 
@@ -123,33 +123,11 @@ public final class RebuildWarmup {
         return -1;
     }
 
-    /** A superclass with fields, as most application classes have one. */
-    static class Base {
-        long stamp;
-        Object owner;
-        boolean flag;
-    }
-
     /** A map: the rebuild notes instances of hash-based classes for repair. */
     static final class SampleMap extends java.util.HashMap<Object, Object> {
         private static final long serialVersionUID = 1L;
     }
 
-    /** An instance with a field of every kind. */
-    static final class Sample extends Base {
-        byte b;
-        char c;
-        short s;
-        int i;
-        float f;
-        long j;
-        double d;
-        String name;
-        int[] data;
-        Object link;
-        Sample next;
-        Object[] more;
-    }
 
     /**
      * One image of warm-up records: OBJECTS, the reference stream of pass 2 and the control
@@ -174,8 +152,8 @@ public final class RebuildWarmup {
         Image() throws RestoreFailedException {
             Class<?>[] types = new Class<?>[FIRST_PRIM + PRIM_ARRAYS.length];
             types[OBJECT] = Object.class;
-            types[BASE] = Base.class;
-            types[SAMPLE] = Sample.class;
+            types[BASE] = io.portacr.WarmupBase.class;
+            types[SAMPLE] = WarmupSample.class;
             types[OBJECT_ARRAY] = Object[].class;
             types[STRING_ARRAY] = String[].class;
             types[ABSTRACT_MAP] = java.util.AbstractMap.class;
@@ -236,7 +214,7 @@ public final class RebuildWarmup {
             } finally {
                 heap.done();
             }
-            if (heap.count != count || !(heap.byId[1] instanceof Sample)) {
+            if (heap.count != count || !(heap.byId[1] instanceof WarmupSample)) {
                 throw new IllegalStateException("warm-up image rebuilt wrongly (" + heap.count + " of " + count + " objects)");
             }
         }
