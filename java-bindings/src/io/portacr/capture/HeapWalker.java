@@ -532,7 +532,6 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         }
     }
 
-    /** Length and elements; an array longer than a batch prepares its elements piece by piece. */
     /** {@link #writeRefArray} with address keys; the array as an Object (see {@link #touchElements}). */
     private void writeRefArrayByAddress(Object a) throws UncarriableObjectException {
         int length = java.lang.reflect.Array.getLength(a);
@@ -548,6 +547,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         }
     }
 
+    /** Length and elements; an array longer than a batch prepares its elements piece by piece. */
     private void writeRefArray(Object[] a) throws UncarriableObjectException {
         out.u32(a.length);
         if (a.length <= BATCH_REFS) {

@@ -19,9 +19,11 @@ import java.nio.charset.StandardCharsets;
  * reference arrays, Latin-1, UTF-16 and interned strings, symbolic records, recorded
  * identity hashes, in runs of one kind as an image has them.
  *
- * <p>It writes only its own objects (garbage when it ends) and native memory it frees; it
- * interns only copies of its own literals. {@link #finish} stops it between two rounds and
- * waits for it before the real rebuild starts, so it never runs beside program code. Any
+ * <p>It writes only its own objects (garbage when it ends, ~4 MiB) and native memory it
+ * frees; the only trace it leaves are four strings of its own in the string table
+ * ("portacr warm-up 1" and the like: interned strings the table lacks at first).
+ * {@link #finish} stops it between two rounds and waits for it before the real rebuild
+ * starts, so it never runs beside program code. Any
  * failure only means a colder rebuild; the info line {@code rebuild warm-up: N round(s)}
  * names it.
  * {@code -Dportacr.restore.warmup=false} turns it off.
