@@ -122,7 +122,6 @@ final class CaptureWarmup {
             // The boxing caches, and Boolean's statics: a static field's own value is the
             // other kind of symbolic reference the real walk meets (JDK enum constants).
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
-            boxes.index(addressKeys);
             List<String> listed = new ArrayList<>();
             Object graph = graph(listed);
             InternedStrings interned = InternedStrings.forWarmup(listed, listed.get(listed.size() / 2));
@@ -140,6 +139,11 @@ final class CaptureWarmup {
     private void warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
         for (int round = 0; round < ROUNDS && !stop; round++) {
             // Round 1 meets objects without identity hashes, later rounds with them.
+            // Address keys are taken anew each round, after the graph was made: a collection
+            // since (the graph's allocation may cause one) would leave the warm-up's lookups of
+            // JDK static values all missing, and the real walk trapping on its first hit
+            // (measured: discoverNew compiled again mid-walk, refsOf's symbolic branch).
+            boxes.index(addressKeys);
             SectionWriter out = SectionWriter.discarding();
             HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES, addressKeys);
             try {
