@@ -158,6 +158,24 @@ final class CaptureWarmup {
         }
     }
 
+    /** An object of one of several JDK classes the rest of the graph does not have. */
+    private static Object late(int k) {
+        switch (k % 12) {
+            case 0: return new java.util.TreeMap<>(java.util.Map.of("a", 1));
+            case 1: return new java.util.ArrayDeque<>(List.of(1, 2));
+            case 2: return new java.util.LinkedList<>(List.of("x"));
+            case 3: return java.util.BitSet.valueOf(new long[] {k});
+            case 4: return new java.util.concurrent.atomic.AtomicLong(k);
+            case 5: return new java.util.Date(k);
+            case 6: return new StringBuilder("sb").append(k);
+            case 7: return new java.util.UUID(k, k);
+            case 8: return java.math.BigInteger.valueOf(k).shiftLeft(70);
+            case 9: return new java.util.LinkedHashMap<>(java.util.Map.of("k", k));
+            case 10: return new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of("c", k));
+            default: return new java.util.TreeSet<>(List.of(k));
+        }
+    }
+
     /** A record: final fields, as the application's records and value classes have. */
     record Entry(String label, int n, long stamp, double score, int[] samples, List<String> tags) {}
 
@@ -210,6 +228,16 @@ final class CaptureWarmup {
             // one per round was too rare a branch for the profile (measured: a trap).
             if (n % 150 == 0) misc.add(new Object[HeapWalker.BATCH_REFS + 1 + n % 7]);
             large[n % large.length] = n % 2 == 0 ? s : s.name;
+            // Reference arrays of 64-199 elements in a run, as hash tables and lists' element
+            // arrays are: a batch then stops at its 256 references (measured: a trap in the
+            // real walk before). And objects of classes first met deep in the walk, in the
+            // middle of a batch, as the application's classes are.
+            if (n % 40 == 0) {
+                Object[] table = new Object[64 + n % 136];
+                for (int k = 0; k < table.length; k += 3) table[k] = k % 2 == 0 ? s : s.name;
+                misc.add(table);
+            }
+            if (n % 120 == 60) s.owner = late(n / 120);
             previous = n % 50 == 0 ? null : s;
         }
         misc.add(large);
