@@ -70,6 +70,8 @@ final class HeapRebuild {
     Object[] byId = new Object[1];
     /** A warm-up's rebuild ({@link RebuildWarmup}): no timing in the log. */
     boolean quiet;
+    /** Records per chunk of pass 1: {@link #CHUNK}; smaller in a warm-up, whose image is. */
+    int chunk = CHUNK;
     /**
      * A warm-up's rebuild: pass 1 split between the two walkers of a large image (instances,
      * then arrays and strings), run one after the other on this thread. No thread is started:
@@ -270,7 +272,7 @@ final class HeapRebuild {
             try {
                 final long length = objects.length;
                 while (pos < length && failure.get() == null) {
-                    long next = allocateChunk(this, pos, id + CHUNK);
+                    long next = allocateChunk(this, pos, id + chunk);
                     if (next == pos) throw objects.defect(pos, "more records than the " + (byId.length - 1) + " objects the agent counted");
                     pos = next;
                     if (pos - marked >= MARK_STEP) {

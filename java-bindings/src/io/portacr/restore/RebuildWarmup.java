@@ -138,11 +138,11 @@ public final class RebuildWarmup {
     private static final class Image {
         // Class indexes of the warm-up's class table.
         private static final int OBJECT = 0, BASE = 1, SAMPLE = 2, OBJECT_ARRAY = 3, STRING_ARRAY = 4, ABSTRACT_MAP = 5,
-            HASH_MAP = 6, SAMPLE_MAP = 7, FIRST_PRIM = 8;
+            HASH_MAP = 6, SAMPLE_MAP = 7, PAIR = 8, SAMPLE_ARRAY = 9, FIRST_PRIM = 10;
         private static final String[] PRIM_ARRAYS = {"[Z", "[B", "[C", "[S", "[I", "[F", "[J", "[D"};
         private static final String LITERAL = "portacr restore warm-up literal";
         /** Records a group writes (see {@link #write}). */
-        private static final int PER_GROUP = 13;
+        private static final int PER_GROUP = 15;
 
         private final RestoredClasses classes;
         private final Object[] symbols = {Boolean.TRUE, Boolean.FALSE, Integer.valueOf(7)};
@@ -161,6 +161,8 @@ public final class RebuildWarmup {
             types[ABSTRACT_MAP] = java.util.AbstractMap.class;
             types[HASH_MAP] = java.util.HashMap.class;
             types[SAMPLE_MAP] = SampleMap.class;
+            types[PAIR] = io.portacr.WarmupPair.class;
+            types[SAMPLE_ARRAY] = WarmupSample[].class;
             for (int k = 0; k < PRIM_ARRAYS.length; k++) types[FIRST_PRIM + k] = primitiveArrayClass(PRIM_ARRAYS[k]);
             int[] superClass = new int[types.length];
             java.util.Arrays.fill(superClass, -1);
@@ -169,6 +171,7 @@ public final class RebuildWarmup {
             superClass[ABSTRACT_MAP] = OBJECT;
             superClass[HASH_MAP] = ABSTRACT_MAP;
             superClass[SAMPLE_MAP] = HASH_MAP;
+            superClass[PAIR] = OBJECT;
             classes = RestoredClasses.forWarmup(types, superClass);
             write();
             objectsLength = objects.size;
@@ -209,6 +212,9 @@ public final class RebuildWarmup {
                 Payload.ofMemory(refsAt, refsLength, "warm-up references"),
                 Payload.ofMemory(controlAt, controlLength, "warm-up control"), classes, symbols);
             heap.quiet = true;
+            // Chunks smaller than the image, as a real image's are: the loop's exits at the
+            // chunk's last id and at the image's end both occur.
+            heap.chunk = 512;
             heap.warmupSplit = split;
             try {
                 heap.allocateAll();
@@ -235,7 +241,8 @@ public final class RebuildWarmup {
             for (int g = 0; g < GROUPS; g++) {
                 int first = count + 1;
                 // ids: first..first+3 samples, +4..+5 strings, +6 prim array, +7 object array,
-                // +8 string array, +9 symbolic, +10 sample, +11 string, +12 map
+                // +8 string array, +9 symbolic, +10 sample, +11 string, +12 map, +13 pair (no
+                // primitive fields), +14 sample array (a third array type for the store checks)
                 for (int k = 0; k < 4; k++) instance(SAMPLE, first + k, g, k, first);
                 string(g, false);
                 string(g, true);
@@ -246,6 +253,8 @@ public final class RebuildWarmup {
                 instance(SAMPLE, first + 10, g, 4, first);
                 string(g + 1, g % 3 == 0);
                 instance(SAMPLE_MAP, first + 12, g, 5, first);
+                instance(PAIR, first + 13, g, 6, first);
+                sampleArray(first, g);
                 if (count != first + PER_GROUP - 1) throw new IllegalStateException("warm-up record count");
             }
         }
@@ -285,7 +294,8 @@ public final class RebuildWarmup {
                         case 'J': objects.u64(g * 1_000_003L + k); break;
                         case 'D': objects.u64(Double.doubleToRawLongBits(g / 7.0)); break;
                         default: {
-                            int target = ci == SAMPLE ? refTarget(name, id, g, k, first) : 0;
+                            int target = ci == SAMPLE ? refTarget(name, id, g, k, first)
+                                : ci == PAIR ? (name.equals("first") ? first : first + 4) : 0;
                             targets[refIndex++] = target;
                             objects.u32(target);
                         }
@@ -350,6 +360,20 @@ public final class RebuildWarmup {
                 int t = i % 3 == 2 ? 0 : first + (i % 12);
                 objects.u32(t);
                 refs.u32(t == 0 ? 0 : zigzag(t - id) + 1);
+            }
+        }
+
+        private void sampleArray(int first, int g) {
+            int id = count + 1;
+            header(3, g, 5);
+            objects.u32(SAMPLE_ARRAY);
+            objects.u32(2);
+            refs.u32(id);
+            refs.u32(0x8000_0000 | 2);
+            int[] t = {first, g % 3 == 0 ? 0 : first + 1};
+            for (int v : t) {
+                objects.u32(v);
+                refs.u32(v == 0 ? 0 : zigzag(v - id) + 1);
             }
         }
 
