@@ -122,9 +122,9 @@ final class CaptureWarmup {
             // The boxing caches, and Boolean's statics: a static field's own value is the
             // other kind of symbolic reference the real walk meets (JDK enum constants).
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
-            List<String> listed = new ArrayList<>();
-            Object graph = graph(listed);
-            InternedStrings interned = InternedStrings.forWarmup(listed, listed.get(listed.size() / 2));
+            List<String> listed = new ArrayList<>(), decoys = new ArrayList<>();
+            Object graph = graph(listed, decoys);
+            InternedStrings interned = InternedStrings.forWarmup(listed, decoys, listed.get(listed.size() / 2));
             try {
                 warmUp(boxes, graph, interned);
             } finally {
@@ -182,8 +182,9 @@ final class CaptureWarmup {
     /**
      * @param listed receives some of the graph's strings, which the warm-up's
      *     {@link InternedStrings} treats as listed in the string table
+     * @param decoys receives others, whose hashes it treats as listed (contents not)
      */
-    private static Object graph(List<String> listed) {
+    private static Object graph(List<String> listed, List<String> decoys) {
         HashMap<String, WarmupSample> map = new HashMap<>();
         List<Object> misc = new ArrayList<>();
         Object[] large = new Object[3 * HeapWalker.BATCH_REFS + 17];
@@ -215,6 +216,7 @@ final class CaptureWarmup {
                 misc.add(l);
             }
             if (n % 3 == 0 && s.name != null) listed.add(s.name);
+            if (n % 30 == 1 && s.name != null) decoys.add(s.name);
             if (n % 2 == 0) {
                 // Strings whose hash was never computed, and immutable lists (List.of).
                 String label = PREFIX + (n % 6 == 0 ? "ラベル " : "label ") + n;

@@ -115,13 +115,19 @@ final class InternedStrings {
      * application string shares them); that only adds weak entries to the string table, which
      * the next GC drops, and never makes an application string interned.
      */
-    static InternedStrings forWarmup(List<String> listed, String floorSample) {
-        return new InternedStrings(listed, floorSample);
+    static InternedStrings forWarmup(List<String> listed, List<String> decoys, String floorSample) {
+        return new InternedStrings(listed, decoys, floorSample);
     }
 
-    private InternedStrings(List<String> listed, String floorSample) {
+    /**
+     * {@code decoys}: strings whose hashes are indexed as listed although the table does not
+     * hold them, so that the warm-up also meets a hash that matches and contents that do not
+     * (measured: the one branch the 1 GB real walk still trapped on, writeRecord recompiled).
+     */
+    private InternedStrings(List<String> listed, List<String> decoys, String floorSample) {
         tableContents = new HashSet<>(listed);
         indexListedHashes();
+        for (String d : decoys) indexHash(d.hashCode());
         sharedTable = true;
         archiveFloor = referenceBits(floorSample);
         sharedTableBit = 1;
@@ -183,16 +189,17 @@ final class InternedStrings {
         int cap = Integer.highestOneBit(Math.max(16, tableContents.size() * 4 - 1)) << 1;
         listedHashes = new int[cap];
         listedHashMask = cap - 1;
-        for (String t : tableContents) {
-            int h = t.hashCode();
-            if (h == 0) {
-                listedZeroHash = true;
-                continue;
-            }
-            int i = mixHash(h) & listedHashMask;
-            while (listedHashes[i] != 0 && listedHashes[i] != h) i = (i + 1) & listedHashMask;
-            listedHashes[i] = h;
+        for (String t : tableContents) indexHash(t.hashCode());
+    }
+
+    private void indexHash(int h) {
+        if (h == 0) {
+            listedZeroHash = true;
+            return;
         }
+        int i = mixHash(h) & listedHashMask;
+        while (listedHashes[i] != 0 && listedHashes[i] != h) i = (i + 1) & listedHashMask;
+        listedHashes[i] = h;
     }
 
     /**
