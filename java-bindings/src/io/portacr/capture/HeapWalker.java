@@ -405,71 +405,83 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private int discoverNew(Object o, int h, boolean hadHash, int slotCode) throws UncarriableObjectException {
         ClassInfo ci = classes.info(o.getClass());
         SymbolicRef sym = null;
-        switch (ci.handling) {
-            case ClassInfo.CLASS_MIRROR: {
-                Class<?> k = (Class<?>) o;
-                sym = k.isPrimitive() ? SymbolicRef.primitiveClass(SymbolicRef.primitiveDescriptor(k))
-                                      : SymbolicRef.classMirror(classes.indexOf(k));
-                // indexOf may have discovered a class loader: the slot must be found again.
+        int handling = ci.handling;
+        if (handling >= ClassInfo.CLASS_MIRROR && handling <= ClassInfo.THREAD_GROUP) {
+            // Rare kinds, out of line: the common path stays small for the compiler.
+            sym = vmBound(o, handling);
+            if (handling == ClassInfo.CLASS_MIRROR || handling == ClassInfo.MODULE) {
+                // Discovering the class or the loader may have added objects: the slot must
+                // be found again (a mirror may even have been discovered meanwhile).
                 slotCode = ids.findOrSlot(o, h);
                 if (slotCode > 0) return slotCode;
-                break;
             }
-            case ClassInfo.CLASS_LOADER: {
-                int kind = ClassTable.loaderKind((ClassLoader) o);
-                if (kind != ClassTable.LOADER_OBJECT) sym = SymbolicRef.loader(kind);
-                break;
-            }
-            case ClassInfo.MODULE: {
-                Module m = (Module) o;
-                if (m.isNamed()) {
-                    sym = SymbolicRef.module(m.getName());
-                } else {
-                    ClassLoader l = m.getClassLoader();
-                    int kind = ClassTable.loaderKind(l);
-                    int loaderId = kind == ClassTable.LOADER_OBJECT ? discover(l) : 0;
-                    sym = SymbolicRef.unnamedModule(kind, loaderId);
-                    slotCode = ids.findOrSlot(o, h);
-                }
-                break;
-            }
-            case ClassInfo.THREAD: {
-                if (o == current) {
-                    sym = SymbolicRef.currentThread();
-                } else if (((Thread) o).isAlive()) {
-                    throw new UncarriableObjectException(o, ClassTable.simpleName(o.getClass()) + " \""
-                        + ((Thread) o).getName() + "\" (a live thread other than the checkpointing one)");
-                }
-                break;
-            }
-            case ClassInfo.THREAD_GROUP:
-                sym = SymbolicRef.threadGroup(((ThreadGroup) o).getName());
-                break;
-            default:
-                break;
         }
         if (sym == null) sym = jdkStatics.lookup(o, h); // h is the key, of the kind both tables use
-        if (sym == null && ci.uncarriable != Uncarriable.NONE) {
-            String problem = Uncarriable.describe(o, ci.uncarriable);
-            if (problem != null) throw new UncarriableObjectException(o, problem);
-        }
+        if (sym == null && ci.uncarriable != Uncarriable.NONE) checkCarriable(o, ci);
         int id = ids.addAt(o, slotCode, h);
-        if (id >= parents.length) {
-            parents = Arrays.copyOf(parents, parents.length * 2);
-            classSlot = Arrays.copyOf(classSlot, parents.length);
-            preHashed = Arrays.copyOf(preHashed, (parents.length >>> 6) + 1);
-            symbolic = Arrays.copyOf(symbolic, (parents.length >>> 6) + 1);
-        }
+        if (id >= parents.length) growTables();
         parents[id] = processing;
         classSlot[id] = ci.slot;
         if (sym != null) {
-            symbolic[id >>> 6] |= 1L << id;
-            symrefOf.put(id, symrefs.size());
-            symrefs.add(sym);
+            addSymbolic(id, sym);
         } else if (hadHash) {
             preHashed[id >>> 6] |= 1L << id;
         }
         return id;
+    }
+
+    /**
+     * The symbolic reference of a Class, class loader, Module, Thread or ThreadGroup (null:
+     * carried as a plain object); a live thread other than the current one is uncarriable.
+     */
+    private SymbolicRef vmBound(Object o, int handling) throws UncarriableObjectException {
+        switch (handling) {
+            case ClassInfo.CLASS_MIRROR: {
+                Class<?> k = (Class<?>) o;
+                return k.isPrimitive() ? SymbolicRef.primitiveClass(SymbolicRef.primitiveDescriptor(k))
+                                       : SymbolicRef.classMirror(classes.indexOf(k));
+            }
+            case ClassInfo.CLASS_LOADER: {
+                int kind = ClassTable.loaderKind((ClassLoader) o);
+                return kind != ClassTable.LOADER_OBJECT ? SymbolicRef.loader(kind) : null;
+            }
+            case ClassInfo.MODULE: {
+                Module m = (Module) o;
+                if (m.isNamed()) return SymbolicRef.module(m.getName());
+                ClassLoader l = m.getClassLoader();
+                int kind = ClassTable.loaderKind(l);
+                int loaderId = kind == ClassTable.LOADER_OBJECT ? discover(l) : 0;
+                return SymbolicRef.unnamedModule(kind, loaderId);
+            }
+            case ClassInfo.THREAD: {
+                if (o == current) return SymbolicRef.currentThread();
+                if (((Thread) o).isAlive()) {
+                    throw new UncarriableObjectException(o, ClassTable.simpleName(o.getClass()) + " \""
+                        + ((Thread) o).getName() + "\" (a live thread other than the checkpointing one)");
+                }
+                return null;
+            }
+            default: // THREAD_GROUP
+                return SymbolicRef.threadGroup(((ThreadGroup) o).getName());
+        }
+    }
+
+    private static void checkCarriable(Object o, ClassInfo ci) throws UncarriableObjectException {
+        String problem = Uncarriable.describe(o, ci.uncarriable);
+        if (problem != null) throw new UncarriableObjectException(o, problem);
+    }
+
+    private void growTables() {
+        parents = Arrays.copyOf(parents, parents.length * 2);
+        classSlot = Arrays.copyOf(classSlot, parents.length);
+        preHashed = Arrays.copyOf(preHashed, (parents.length >>> 6) + 1);
+        symbolic = Arrays.copyOf(symbolic, (parents.length >>> 6) + 1);
+    }
+
+    private void addSymbolic(int id, SymbolicRef sym) {
+        symbolic[id >>> 6] |= 1L << id;
+        symrefOf.put(id, symrefs.size());
+        symrefs.add(sym);
     }
 
     private void writeRecord(int id) throws UncarriableObjectException {
