@@ -99,16 +99,7 @@ final class CaptureWarmup {
 
     /** Waits for the warm-up thread to end (also when the capture failed before the walk). */
     void join() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        io.portacr.Threads.joinUninterruptibly(thread);
     }
 
     private void run() {

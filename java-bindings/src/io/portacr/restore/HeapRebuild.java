@@ -1,6 +1,7 @@
 package io.portacr.restore;
 
 import io.portacr.JdkUnsafe;
+import io.portacr.Threads;
 
 import java.lang.reflect.Array;
 import java.util.Arrays;
@@ -182,7 +183,7 @@ final class HeapRebuild {
         helper.setDaemon(true);
         helper.start();
         instances.run();
-        joinUninterruptibly(helper);
+        Threads.joinUninterruptibly(helper);
         timing = "pass 1: instances " + instances.nanos / 1000000 + " ms, arrays " + arrays.nanos / 1000000 + " ms";
         finish(instances, arrays, expected);
     }
@@ -526,7 +527,7 @@ final class HeapRebuild {
         repairIds[repairCount++] = id;
     }
 
-    private static int elementSize(char elem) {
+    static int elementSize(char elem) {
         switch (elem) {
             case 'Z': case 'B': return 1;
             case 'C': case 'S': return 2;
@@ -535,7 +536,7 @@ final class HeapRebuild {
         }
     }
 
-    private static Object primitiveArray(char elem, int n) {
+    static Object primitiveArray(char elem, int n) {
         switch (elem) {
             case 'Z': return new boolean[n];
             case 'B': return new byte[n];
@@ -699,7 +700,7 @@ final class HeapRebuild {
             helper.start();
         }
         worker.run();
-        if (helper != null) joinUninterruptibly(helper);
+        if (helper != null) Threads.joinUninterruptibly(helper);
         if (!quiet) Log.debug("rebuild timing: " + timing + "; pass 2: wait " + waits[0] / 1000000 + "/" + waits[1] / 1000000 + " ms, fill "
             + fills[0] / 1000000 + "/" + fills[1] / 1000000 + " ms");
         Throwable t = failure.get();
@@ -825,19 +826,5 @@ final class HeapRebuild {
                 + " of class " + ((Missing) o).className + ", which does not exist in this JDK");
         }
         return o;
-    }
-
-    /** Waits for a rebuild helper: the rebuild cannot stop half-way, so an interrupt is kept for later. */
-    private static void joinUninterruptibly(Thread helper) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                helper.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 }

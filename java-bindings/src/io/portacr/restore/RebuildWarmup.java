@@ -73,16 +73,7 @@ public final class RebuildWarmup {
         if (w == null) return;
         // Test hook: every round runs (the suite's images are too small for one otherwise).
         if (!Boolean.getBoolean(COMPLETE_PROPERTY)) w.stop = true;
-        boolean interrupted = false;
-        while (true) {
-            try {
-                w.thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        io.portacr.Threads.joinUninterruptibly(w.thread);
         Log.info("rebuild warm-up: " + w.rounds + " round(s) in " + w.nanos / 1_000_000 + " ms, "
             + (w.allocated >> 10) + " KiB allocated" + (w.failure == null ? "" : " (stopped: " + w.failure + ")"));
     }
@@ -163,7 +154,7 @@ public final class RebuildWarmup {
             types[SAMPLE_MAP] = SampleMap.class;
             types[PAIR] = io.portacr.WarmupPair.class;
             types[SAMPLE_ARRAY] = WarmupSample[].class;
-            for (int k = 0; k < PRIM_ARRAYS.length; k++) types[FIRST_PRIM + k] = primitiveArrayClass(PRIM_ARRAYS[k]);
+            for (int k = 0; k < PRIM_ARRAYS.length; k++) types[FIRST_PRIM + k] = HeapRebuild.primitiveArray(PRIM_ARRAYS[k].charAt(1), 0).getClass();
             int[] superClass = new int[types.length];
             java.util.Arrays.fill(superClass, -1);
             superClass[BASE] = OBJECT;
@@ -187,19 +178,6 @@ public final class RebuildWarmup {
             JdkUnsafe.putLong(null, controlAt + 8L * 6, 1);
             JdkUnsafe.putLong(null, controlAt + 8L * 7, 0);
             JdkUnsafe.putLong(null, controlAt + 8L * 8, refsLength);
-        }
-
-        private static Class<?> primitiveArrayClass(String descriptor) {
-            switch (descriptor.charAt(1)) {
-                case 'Z': return boolean[].class;
-                case 'B': return byte[].class;
-                case 'C': return char[].class;
-                case 'S': return short[].class;
-                case 'I': return int[].class;
-                case 'F': return float[].class;
-                case 'J': return long[].class;
-                default: return double[].class;
-            }
         }
 
         /** One rebuild of the image, both passes, as HeapRestore runs them. */
@@ -342,52 +320,35 @@ public final class RebuildWarmup {
             objects.u32(FIRST_PRIM + k);
             int n = g % 11;
             objects.u32(n);
-            int size = PRIM_ARRAYS[k].charAt(1) == 'J' || PRIM_ARRAYS[k].charAt(1) == 'D' ? 8
-                : PRIM_ARRAYS[k].charAt(1) == 'I' || PRIM_ARRAYS[k].charAt(1) == 'F' ? 4
-                : PRIM_ARRAYS[k].charAt(1) == 'C' || PRIM_ARRAYS[k].charAt(1) == 'S' ? 2 : 1;
-            for (int i = 0; i < n * size; i++) objects.u8(PRIM_ARRAYS[k].charAt(1) == 'Z' ? i & 1 : i + g);
+            char elem = PRIM_ARRAYS[k].charAt(1);
+            for (int i = 0; i < n * HeapRebuild.elementSize(elem); i++) objects.u8(elem == 'Z' ? i & 1 : i + g);
         }
 
         private void objectArray(int first, int g) {
-            int id = count + 1;
-            header(3, g, 3);
-            objects.u32(OBJECT_ARRAY);
-            int n = 1 + g % 6;
-            objects.u32(n);
-            refs.u32(id);
-            refs.u32(0x8000_0000 | n);
-            for (int i = 0; i < n; i++) {
-                int t = i % 3 == 2 ? 0 : first + (i % 12);
-                objects.u32(t);
-                refs.u32(t == 0 ? 0 : zigzag(t - id) + 1);
-            }
+            int[] targets = new int[1 + g % 6];
+            for (int i = 0; i < targets.length; i++) targets[i] = i % 3 == 2 ? 0 : first + (i % 12);
+            refArray(OBJECT_ARRAY, g, 3, targets);
         }
 
         private void sampleArray(int first, int g) {
-            int id = count + 1;
-            header(3, g, 5);
-            objects.u32(SAMPLE_ARRAY);
-            objects.u32(2);
-            refs.u32(id);
-            refs.u32(0x8000_0000 | 2);
-            int[] t = {first, g % 3 == 0 ? 0 : first + 1};
-            for (int v : t) {
-                objects.u32(v);
-                refs.u32(v == 0 ? 0 : zigzag(v - id) + 1);
-            }
+            refArray(SAMPLE_ARRAY, g, 5, new int[] {first, g % 3 == 0 ? 0 : first + 1});
         }
 
         private void stringArray(int first, int g) {
+            refArray(STRING_ARRAY, g, 4, new int[] {first + 4, g % 2 == 0 ? 0 : first + 5});
+        }
+
+        /** A REF_ARRAY record of class {@code ci} and its entry of the reference stream (0: null). */
+        private void refArray(int ci, int g, int k, int[] targets) {
             int id = count + 1;
-            header(3, g, 4);
-            objects.u32(STRING_ARRAY);
-            objects.u32(2);
+            header(3, g, k);
+            objects.u32(ci);
+            objects.u32(targets.length);
             refs.u32(id);
-            refs.u32(0x8000_0000 | 2);
-            int[] t = {first + 4, g % 2 == 0 ? 0 : first + 5};
-            for (int v : t) {
-                objects.u32(v);
-                refs.u32(v == 0 ? 0 : zigzag(v - id) + 1);
+            refs.u32(0x8000_0000 | targets.length);
+            for (int t : targets) {
+                objects.u32(t);
+                refs.u32(t == 0 ? 0 : zigzag(t - id) + 1);
             }
         }
 
@@ -429,7 +390,7 @@ public final class RebuildWarmup {
 
         long copyOut() {
             long at = JdkUnsafe.allocateMemory(Math.max(1, size));
-            for (int i = 0; i < size; i++) JdkUnsafe.putByte(null, at + i, bytes[i]);
+            JdkUnsafe.copyMemory(bytes, JdkUnsafe.arrayBaseOffset(byte[].class), null, at, size);
             return at;
         }
     }
