@@ -80,10 +80,6 @@ public final class JdkUnsafe {
     public static void copyMemory(Object src, long srcOffset, Object dst, long dstOffset, long bytes) {
         U.copyMemory(src, srcOffset, dst, dstOffset, bytes);
     }
-    /** A primitive array whose elements are not zeroed: the caller overwrites every one. */
-    public static Object allocateUninitializedArray(Class<?> componentType, int length) {
-        return U.allocateUninitializedArray(componentType, length);
-    }
     /** A new instance without running a constructor (initializes the class first). */
     public static Object allocateInstance(Class<?> c) {
         try {

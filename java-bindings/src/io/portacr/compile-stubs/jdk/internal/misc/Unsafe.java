@@ -32,7 +32,6 @@ public final class Unsafe {
     public final int getIntUnaligned(Object o, long offset, boolean bigEndian) { throw new AssertionError("stub"); }
     public final long getLongUnaligned(Object o, long offset, boolean bigEndian) { throw new AssertionError("stub"); }
     public void copyMemory(Object srcBase, long srcOffset, Object destBase, long destOffset, long bytes) { throw new AssertionError("stub"); }
-    public Object allocateUninitializedArray(Class<?> componentType, int length) { throw new AssertionError("stub"); }
     public long allocateMemory(long bytes) { throw new AssertionError("stub"); }
     public void setMemory(long address, long bytes, byte value) { throw new AssertionError("stub"); }
     public void freeMemory(long address) { throw new AssertionError("stub"); }
