@@ -42,15 +42,30 @@ fn main() {
     for jdk in jdks {
         let jdk = jdk_named(jdk);
         for &size in &sizes {
-            let mut rows: Vec<Row> = (0..runs).map(|_| run_case(jdk, size, &classes)).collect();
-            if runs > 1 {
-                print_row(&format!("{}med", jdk.feature()), &Row::median(&mut rows));
+            // Checkpointed as soon as the heap is built (the JVM ~1.5 s old at 200 MB: the
+            // capture compiles its walk during the checkpoint), then in a JVM 6 s old, past
+            // the agent's background warm-up (`warmupAfter`, 3 s by default).
+            for at_uptime_ms in [0, AGED_UPTIME_MS] {
+                let label = |suffix: &str| match at_uptime_ms {
+                    0 => format!("{}{suffix}", jdk.feature()),
+                    ms => format!("{}@{}s{suffix}", jdk.feature(), ms / 1000),
+                };
+                let mut rows: Vec<Row> =
+                    (0..runs).map(|_| run_case(jdk, size, at_uptime_ms, &label(""), &classes)).collect();
+                if runs > 1 {
+                    print_row(&label("med"), &Row::median(&mut rows));
+                }
             }
         }
     }
     println!("load average after: {}", load_average());
     println!("ratio = checkpoint time / dump time (target <= 1.0); pause = checkpoint time (the application waits in checkpointRestore)");
+    println!("jdk@6s: dump and checkpoint in a JVM that has run 6 s (the capture's code was compiled in the background, warmupAfter=3s)");
 }
+
+/// JVM uptime of the second kind of run: past `warmupAfter`'s default 3 s and the
+/// warm-up's own compilation.
+const AGED_UPTIME_MS: u64 = 6000;
 
 /// One run's figures.
 #[derive(Clone, Copy)]
@@ -129,7 +144,7 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
+fn run_case(jdk: Jdk, size_mb: u64, at_uptime_ms: u64, label: &str, classes: &std::path::Path) -> Row {
     let dir = fresh_dir(&format!("bench-checkpoint-{}-{size_mb}", jdk.feature()));
     let image_root = dir.join("img");
     let dump = dir.join("heap.hprof");
@@ -138,11 +153,12 @@ fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
         .agent(format!("checkpointTo={},keepRunning=true", image_root.display()))
         .vm_option(format!("-Xmx{xmx}m"))
         .vm_option(format!("-Xms{xmx}m"))
+        .vm_option(format!("-Dheapbench.atUptimeMs={at_uptime_ms}"))
         .timeout(Duration::from_secs(1800))
         .arg(size_mb.to_string())
         .arg(dump.display().to_string())
         .run_main(&classes.display().to_string(), "HeapBench");
-    let context = format!("JDK {} {size_mb} MB", jdk.feature());
+    let context = format!("JDK {} {size_mb} MB, checkpoint at uptime {at_uptime_ms} ms", jdk.feature());
     if run.status != Some(0) {
         panic!("{context}: benchmark program failed\n{}", run.report());
     }
@@ -178,7 +194,7 @@ fn run_case(jdk: Jdk, size_mb: u64, classes: &std::path::Path) -> Row {
             other: number(&f, "checkpoint_cpu_other_ns", &context) / 1e9,
         },
     };
-    print_row(&jdk.feature().to_string(), &row);
+    print_row(label, &row);
     let _ = std::fs::remove_dir_all(&dir);
     row
 }

@@ -23,6 +23,7 @@ fn bad_options_are_refused_at_start(jdk: Jdk) {
     assert_refused(jdk, "keepRunning=maybe", &["keepRunning=maybe"]);
     assert_refused(jdk, "compress=fast", &["compress=fast"]);
     assert_refused(jdk, "log=loud", &["log=loud"]);
+    assert_refused(jdk, "warmupAfter=soon", &["warmupAfter=soon", "expected never or a delay"]);
     // checkpointTo and restoreFrom go together (a restored program checkpoints
     // again); a missing image directory is refused before any Java code runs.
     assert_refused(jdk, "checkpointTo=/tmp/a,restoreFrom=/nonexistent/portacr-img", &["/nonexistent/portacr-img"]);

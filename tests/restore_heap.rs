@@ -159,6 +159,32 @@ fn captures_by_identity_hash_and_after_a_collection_during_the_walk() {
     }
 }
 
+/// The capture's warm-up runs in the background before the checkpoint (`warmupAfter`,
+/// here at once, and awaited through a test hook so the early path runs whole), or at the
+/// checkpoint with `warmupAfter=never`; the image restores to the same state either way.
+#[test]
+fn capture_warms_up_early_or_at_the_checkpoint() {
+    let cases = [
+        (
+            "restoreheap-early",
+            vec!["-Dportacr.test.awaitEarlyWarmup=true"],
+            ",log=info,warmupAfter=0ms",
+            Some("capture warm-up ran early: 6 of 6 round(s)"),
+            "warmup=done",
+        ),
+        ("restoreheap-atcheckpoint", vec![], ",log=info,warmupAfter=never", None, "warmup=atCheckpoint"),
+    ];
+    for (name, vm_options, agent_options, early_line, warmup) in cases {
+        let (cp, log) = checkpoint_with(Jvm::new(Jdk::V17).vm_options(vm_options), name, agent_options);
+        match early_line {
+            Some(line) => assert!(log.contains(line), "{agent_options}: expected '{line}'\n{log}"),
+            None => assert!(!log.contains("capture warm-up ran early"), "{agent_options}: no early warm-up expected\n{log}"),
+        }
+        assert!(log.contains(warmup), "{agent_options}: expected {warmup} in the capture log\n{log}");
+        assert_same_check(&cp, Jdk::V17, &[]);
+    }
+}
+
 #[test]
 fn jdk25_to_17() {
     let cp = checkpoint(Jdk::V25);

@@ -35,6 +35,13 @@ public class HeapBench {
         System.out.println("live_heap_bytes=" + live);
         System.out.println("objects_built=" + countObjects());
 
+        // -Dheapbench.atUptimeMs=N: dump and checkpoint once the JVM has run N ms (idle until
+        // then), as a program checkpointed after its warm-up would be; the agent's capture
+        // warm-up runs in the background 3 s after start (spec/agent-options.md, warmupAfter).
+        long atUptime = Long.getLong("heapbench.atUptimeMs", 0);
+        for (long up; (up = ManagementFactory.getRuntimeMXBean().getUptime()) < atUptime; ) {
+            Thread.sleep(atUptime - up);
+        }
         HotSpotDiagnosticMXBean diag = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

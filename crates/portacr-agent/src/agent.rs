@@ -223,6 +223,11 @@ pub fn on_vm_init(env: &mut JNIEnv) {
     match prepared.unwrap_or_else(|| prepare_runtime(agent, env)) {
         Ok(()) => {
             agent.natives_registered.store(true, Ordering::Release);
+            if restore.is_none() && agent.options.checkpoint_to.is_some() {
+                if let Some(delay) = agent.options.warmup_after {
+                    start_early_capture_warmup(env, delay);
+                }
+            }
             log_info!(
                 "agent ready (checkpointTo={})",
                 agent
@@ -250,6 +255,25 @@ fn start_rebuild_warmup(env: &mut JNIEnv) {
             let _ = env.exception_clear();
         }
         log_debug!("restore: the rebuild warm-up did not start: {e}");
+    }
+}
+
+/// Starts `io.portacr.capture.CaptureWarmup`'s early warm-up: a daemon
+/// thread of the `system` group that compiles the heap walk `delay` from now,
+/// so that a later checkpoint's pause does not (spec/agent-options.md,
+/// `warmupAfter`); a failure only means the checkpoint warms up itself.
+fn start_early_capture_warmup(env: &mut JNIEnv, delay: std::time::Duration) {
+    let millis = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+    if let Err(e) = env.call_static_method(
+        "io/portacr/capture/CaptureWarmup",
+        "startEarly",
+        "(J)V",
+        &[jni::objects::JValue::Long(millis)],
+    ) {
+        if env.exception_check().unwrap_or(false) {
+            let _ = env.exception_clear();
+        }
+        log_debug!("the early capture warm-up did not start: {e}");
     }
 }
 

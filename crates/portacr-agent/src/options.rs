@@ -7,19 +7,28 @@
 //! `spec/agent-options.md` is the user-facing description.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::log::LogLevel;
 use crate::path_pattern::{PathPattern, PatternError};
 
 /// The keys in the order they are listed in error messages.
-pub const KNOWN_KEYS: [&str; 6] = [
+pub const KNOWN_KEYS: [&str; 7] = [
     "checkpointTo",
     "restoreFrom",
     "keepRunning",
     "log",
     "logFile",
     "compress",
+    "warmupAfter",
 ];
+
+/// When the capture's code is compiled ahead of the first checkpoint, by
+/// default: this long after the JVM started, past the burst of a typical
+/// program's own start-up compilation (spec/agent-options.md, `warmupAfter`).
+pub const DEFAULT_WARMUP_AFTER: Duration = Duration::from_secs(3);
+/// Longest `warmupAfter` accepted: one day.
+pub const MAX_WARMUP_AFTER: Duration = Duration::from_secs(86_400);
 
 /// zstd level used when `compress=` is absent: level 1 with the writer's
 /// tuned match finder gives the size plain level 3 gives for less CPU
@@ -44,6 +53,9 @@ pub struct AgentOptions {
     pub log_file: Option<PathBuf>,
     /// zstd level: -7..=-1 (fast) or 1..=22.
     pub compression_level: i32,
+    /// Delay after VMInit before the capture's warm-up runs in the
+    /// background; `None` (`warmupAfter=never`): only at the checkpoint.
+    pub warmup_after: Option<Duration>,
 }
 
 impl Default for AgentOptions {
@@ -55,6 +67,7 @@ impl Default for AgentOptions {
             log_level: LogLevel::Warn,
             log_file: None,
             compression_level: DEFAULT_COMPRESSION_LEVEL,
+            warmup_after: Some(DEFAULT_WARMUP_AFTER),
         }
     }
 }
@@ -62,7 +75,7 @@ impl Default for AgentOptions {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptionsError {
-    #[error("unknown agent option '{0}' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress)")]
+    #[error("unknown agent option '{0}' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress, warmupAfter)")]
     UnknownKey(String),
     #[error("agent option '{0}' is given twice")]
     DuplicateKey(String),
@@ -163,10 +176,34 @@ impl AgentOptions {
                 }
                 self.compression_level = level;
             }
+            "warmupAfter" => {
+                self.warmup_after = parse_warmup_after(value)
+                    .ok_or_else(|| bad("expected never or a delay such as 3s or 500ms (at most 86400s)"))?;
+            }
             _ => unreachable!("key {key} is one of KNOWN_KEYS"),
         }
         Ok(())
     }
+}
+
+/// `never` → `Some(None)`; `500ms`, `3s` → `Some(Some(delay))`; anything
+/// else, or more than [`MAX_WARMUP_AFTER`] → `None`.
+fn parse_warmup_after(value: &str) -> Option<Option<Duration>> {
+    if value == "never" {
+        return Some(None);
+    }
+    let (digits, unit_ms) = if let Some(d) = value.strip_suffix("ms") {
+        (d, 1)
+    } else if let Some(d) = value.strip_suffix('s') {
+        (d, 1000)
+    } else {
+        return None;
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let delay = Duration::from_millis(digits.parse::<u64>().ok()?.checked_mul(unit_ms)?);
+    (delay <= MAX_WARMUP_AFTER).then_some(Some(delay))
 }
 
 #[cfg(test)]
@@ -186,6 +223,24 @@ mod tests {
         assert!(!options.keep_running);
         assert_eq!(options.log_level, LogLevel::Warn);
         assert_eq!(options.compression_level, 1);
+        assert_eq!(options.warmup_after, Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn warmup_after_values() {
+        let after = |v: &str| parse(&format!("warmupAfter={v}")).map(|o| o.warmup_after);
+        assert_eq!(after("never"), Ok(None));
+        assert_eq!(after("0ms"), Ok(Some(Duration::ZERO)));
+        assert_eq!(after("250ms"), Ok(Some(Duration::from_millis(250))));
+        assert_eq!(after("10s"), Ok(Some(Duration::from_secs(10))));
+        assert_eq!(after("86400s"), Ok(Some(Duration::from_secs(86_400))));
+        for bad in ["", "3", "s", "ms", "-1s", "1.5s", "3m", "86401s", "99999999999999999999s", "NEVER", " 3s"] {
+            assert_eq!(
+                parse(&format!("warmupAfter={bad}")).unwrap_err().to_string(),
+                format!("agent option warmupAfter={bad}: expected never or a delay such as 3s or 500ms (at most 86400s)"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -219,7 +274,7 @@ mod tests {
         let err = parse("chekpointTo=/tmp/x").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown agent option 'chekpointTo' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress)"
+            "unknown agent option 'chekpointTo' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress, warmupAfter)"
         );
         assert_eq!(
             parse("verbose").unwrap_err(),

@@ -22,19 +22,26 @@ import java.util.List;
  * strings, symbolic boxing-cache values, objects with and without an identity hash) often
  * enough to reach C2's thresholds.
  *
- * <p>It runs once per JVM (later checkpoints find the code compiled) and stops between two
- * rounds when the checkpointing thread is ready to walk, so it never delays the walk by more
- * than one round (a few ms once compiled).
+ * <p>It runs once per JVM (later checkpoints find the code compiled). By default it runs
+ * early, in the background, before any checkpoint: the agent starts it at VMInit
+ * ({@link #startEarly}) and it waits {@code warmupAfter} (3 s) first, so the checkpoint's
+ * pause does not pay for compiling the walk (spec/agent-options.md, {@code warmupAfter}).
+ * A checkpoint that comes first stops it between two rounds and runs the rest itself, on a
+ * second thread while the checkpointing thread prepares; the checkpointing thread stops
+ * that one when it is ready to walk, so it never delays the walk by more than one round (a
+ * few ms once compiled).
  *
  * <p>The warm-up writes nothing (a discarding {@link SectionWriter}), interns at most copies
  * of its own strings ({@link InternedStrings#forWarmup}) and only touches its own objects; it is joined
  * before the real walk begins, so no second application thread exists while the heap is
- * walked. Any failure only means a colder walk and is ignored.
+ * walked. The early one lives in the JVM's {@code system} thread group, with its service
+ * threads, so it is never taken for an application thread. Any failure only means a colder
+ * walk and is ignored.
  *
- * <p>It also allocates the real walk's tables ({@link HeapWalker.Tables}) first: zeroing and
+ * <p>At a checkpoint it also allocates the real walk's tables ({@link HeapWalker.Tables}) first: zeroing and
  * faulting in tens of MB of fresh memory is work the checkpointing thread need not wait for.
  */
-final class CaptureWarmup {
+public final class CaptureWarmup {
 
     /** Objects of the graph: large enough for C2's thresholds, small enough to cost tens of ms. */
     private static final int ENTRIES = 3_000;
@@ -50,21 +57,73 @@ final class CaptureWarmup {
     private static final String[] LITERALS = {"portacr capture warm-up literal", "portacr capture warm-up литерал"};
     /** Set once a warm-up has walked all its rounds: later checkpoints of this JVM run compiled code. */
     private static volatile boolean warm;
-    /** Set by {@link #finish}: the checkpointing thread is ready, remaining rounds are skipped. */
+    /** The early warm-up while it may still run ({@link #startEarly}); null otherwise. */
+    private static CaptureWarmup early;
+    /** How the last capture's walk was warmed up, for its statistics line. */
+    static volatile String lastWarmup = "off";
+    /** Set by {@link #finish} or {@link #stopEarly}: the remaining rounds are skipped. */
     private volatile boolean stop;
 
 
     private final Thread thread;
     private final int expectedObjects;
-    /** The kind of object keys of the real walk, which the warm-up walks with too. */
-    private final boolean addressKeys;
+    /** Milliseconds the early warm-up waits before its first round; 0 at a checkpoint. */
+    private final long delayMs;
+    /**
+     * The kind of object keys of the real walk, which the warm-up walks with too; the early
+     * one finds it out after its delay (it loads the management beans).
+     */
+    private boolean addressKeys;
     /** The real walk's tables, allocated by the warm-up thread first; null until then. */
     private volatile HeapWalker.Tables tables;
 
-    private CaptureWarmup(int expectedObjects, boolean addressKeys) {
+    private CaptureWarmup(ThreadGroup group, String name, int expectedObjects, boolean addressKeys, long delayMs) {
         this.expectedObjects = expectedObjects;
         this.addressKeys = addressKeys;
-        this.thread = new Thread(this::run, "portacr-capture-warmup");
+        this.delayMs = delayMs;
+        // An anonymous class, not a lambda: at VMInit the first lambda would bootstrap
+        // invokedynamic on the program's start-up path.
+        this.thread = new Thread(group, new Runnable() {
+            @Override
+            public void run() {
+                CaptureWarmup.this.run();
+            }
+        }, name);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Called by the agent at VMInit in a JVM that may checkpoint: starts the warm-up in the
+     * background, {@code delayMs} from now. Does nothing else on the calling thread.
+     */
+    public static synchronized void startEarly(long delayMs) {
+        if (early != null || warm) return;
+        ThreadGroup system = Thread.currentThread().getThreadGroup();
+        while (system.getParent() != null) system = system.getParent();
+        CaptureWarmup w = new CaptureWarmup(system, "portacr-capture-warmup-early", 0, false, Math.max(0, delayMs));
+        w.thread.start();
+        early = w;
+    }
+
+    /**
+     * Stops the early warm-up between two rounds and waits for it; the rounds it walked
+     * count toward compiling the walk. Called when a checkpoint begins.
+     */
+    private static void stopEarly() {
+        CaptureWarmup w;
+        synchronized (CaptureWarmup.class) {
+            w = early;
+            early = null;
+        }
+        if (w == null) return;
+        // Test hook: let it walk all its rounds first, so a test sees the early path whole.
+        if (!Boolean.getBoolean("portacr.test.awaitEarlyWarmup")) {
+            synchronized (w) {
+                w.stop = true;
+                w.notifyAll();
+            }
+        }
+        w.join();
     }
 
     /**
@@ -73,10 +132,15 @@ final class CaptureWarmup {
      * ({@code -Dportacr.capture.warmup=false}, to measure without it) or cannot start.
      */
     static CaptureWarmup start(int expectedObjects, boolean addressKeys) {
-        if ("false".equals(System.getProperty("portacr.capture.warmup"))) return null;
+        stopEarly();
+        if ("false".equals(System.getProperty("portacr.capture.warmup"))) {
+            lastWarmup = "off";
+            return null;
+        }
+        lastWarmup = warm ? "done" : "atCheckpoint";
         try {
-            CaptureWarmup w = new CaptureWarmup(expectedObjects, addressKeys);
-            w.thread.setDaemon(true);
+            CaptureWarmup w = new CaptureWarmup(Thread.currentThread().getThreadGroup(), "portacr-capture-warmup",
+                expectedObjects, addressKeys, 0);
             w.thread.start();
             return w;
         } catch (Throwable e) {
@@ -103,32 +167,56 @@ final class CaptureWarmup {
     }
 
     private void run() {
-        try {
-            tables = new HeapWalker.Tables(expectedObjects, addressKeys);
-        } catch (Throwable e) {
-            // e.g. out of memory: the checkpointing thread allocates them, or reports that
+        if (delayMs > 0 && !awaitDelay()) return;
+        if (expectedObjects > 0) {
+            try {
+                tables = new HeapWalker.Tables(expectedObjects, addressKeys);
+            } catch (Throwable e) {
+                // e.g. out of memory: the checkpointing thread allocates them, or reports that
+            }
         }
         try {
             if (warm || stop) return;
+            long t0 = System.nanoTime();
+            if (delayMs > 0 || expectedObjects == 0) addressKeys = ObjectKeys.ADDRESS_KEYS_SUPPORTED;
             // The boxing caches, and Boolean's statics: a static field's own value is the
             // other kind of symbolic reference the real walk meets (JDK enum constants).
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
             List<String> listed = new ArrayList<>(), decoys = new ArrayList<>();
             Object graph = graph(listed, decoys);
             InternedStrings interned = InternedStrings.forWarmup(listed, decoys, listed.get(listed.size() / 2));
+            int rounds;
             try {
-                warmUp(boxes, graph, interned);
+                rounds = warmUp(boxes, graph, interned);
             } finally {
                 boxes.release();
+            }
+            if (expectedObjects == 0) {
+                io.portacr.Native.log(3, "capture warm-up ran early: " + rounds + " of " + ROUNDS + " round(s) in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms" + (rounds < ROUNDS ? " (a checkpoint began)" : ""));
             }
         } catch (Throwable e) {
             // best effort: the real walk is correct without it, only slower
         }
     }
 
+    /** Waits out the early warm-up's delay; false if it was stopped meanwhile. */
+    private synchronized boolean awaitDelay() {
+        long end = System.nanoTime() + delayMs * 1_000_000;
+        try {
+            for (long left = delayMs; !stop && left > 0; left = (end - System.nanoTime() + 999_999) / 1_000_000) {
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            return false;
+        }
+        return !stop;
+    }
+
     /** The warm-up rounds; every walker's native table is freed, also on failure. */
-    private void warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
-        for (int round = 0; round < ROUNDS && !stop; round++) {
+    private int warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
+        int round = 0;
+        for (; round < ROUNDS && !stop; round++) {
             // Round 1 meets objects without identity hashes, later rounds with them.
             // Address keys are taken anew each round, after the graph was made: a collection
             // since (the graph's allocation may cause one) would leave the warm-up's lookups of
@@ -147,6 +235,7 @@ final class CaptureWarmup {
             }
             if (round == ROUNDS - 1) warm = true;
         }
+        return round;
     }
 
     /** An object of one of several JDK classes the rest of the graph does not have. */
