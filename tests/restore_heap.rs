@@ -169,7 +169,7 @@ fn capture_warms_up_early_or_at_the_checkpoint() {
             "restoreheap-early",
             vec!["-Dportacr.test.awaitEarlyWarmup=true"],
             ",log=info,warmupAfter=0ms",
-            Some("capture warm-up ran early: 6 of 6 round(s)"),
+            Some("capture warm-up ran early: 40 of 40 round(s)"),
             "warmup=done",
         ),
         ("restoreheap-atcheckpoint", vec![], ",log=info,warmupAfter=never", None, "warmup=atCheckpoint"),

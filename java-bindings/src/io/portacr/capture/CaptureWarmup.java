@@ -47,6 +47,14 @@ public final class CaptureWarmup {
     private static final int ENTRIES = 3_000;
     private static final int ROUNDS = 6;
     /**
+     * Rounds of the early warm-up. Six rounds leave the walk in C1's code when C2 has other
+     * work queued (its thresholds grow with its queue): measured with HeapBench 3 s after
+     * start, only C1 had compiled drain and prepareAddresses after 6 rounds (112 ms); with
+     * 40 the rounds went from 51 ms to 2.6 ms, C2 had compiled both before the 33rd, and
+     * the 40 took 282 ms in all.
+     */
+    private static final int EARLY_ROUNDS = 40;
+    /**
      * Expected objects given to the warm-up's walker: far fewer than it meets, so that its
      * tables grow as the real walk's may (a branch first taken there deoptimizes the walk).
      */
@@ -192,8 +200,8 @@ public final class CaptureWarmup {
                 boxes.release();
             }
             if (expectedObjects == 0) {
-                io.portacr.Native.log(3, "capture warm-up ran early: " + rounds + " of " + ROUNDS + " round(s) in "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms" + (rounds < ROUNDS ? " (a checkpoint began)" : ""));
+                io.portacr.Native.log(3, "capture warm-up ran early: " + rounds + " of " + EARLY_ROUNDS + " round(s) in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms" + (rounds < EARLY_ROUNDS ? " (a checkpoint began)" : ""));
             }
         } catch (Throwable e) {
             // best effort: the real walk is correct without it, only slower
@@ -215,8 +223,9 @@ public final class CaptureWarmup {
 
     /** The warm-up rounds; every walker's native table is freed, also on failure. */
     private int warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
+        int rounds = expectedObjects == 0 ? EARLY_ROUNDS : ROUNDS;
         int round = 0;
-        for (; round < ROUNDS && !stop; round++) {
+        for (; round < rounds && !stop; round++) {
             // Round 1 meets objects without identity hashes, later rounds with them.
             // Address keys are taken anew each round, after the graph was made: a collection
             // since (the graph's allocation may cause one) would leave the warm-up's lookups of
@@ -233,7 +242,7 @@ public final class CaptureWarmup {
             } finally {
                 walker.release();
             }
-            if (round == ROUNDS - 1) warm = true;
+            if (round == rounds - 1) warm = true;
         }
         return round;
     }
