@@ -31,6 +31,7 @@ public class CpuBench {
         Arrays.sort(roundCpu);
         System.out.println("cpu_ms=" + (c1 - c0) / 1_000_000);
         System.out.println("wall_ms=" + (t1 - t0) / 1_000_000);
+        System.out.println("end_uptime_ms=" + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
         // Per-round thread CPU time: the lower quartile is the least disturbed by
         // a busy sibling hyperthread or cache-sharing neighbours on a loaded
         // machine, while still a typical round (not the luckiest one).
