@@ -164,11 +164,15 @@ fn check_bad_options(java: &Path) {
     let cases = [
         (
             "chekpointTo=/tmp/x",
-            "portacr: error: unknown agent option 'chekpointTo' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress)",
+            "portacr: error: unknown agent option 'chekpointTo' (expected checkpointTo, restoreFrom, keepRunning, log, logFile, compress, warmupAfter)",
         ),
         ("keepRunning=maybe", "portacr: error: agent option keepRunning=maybe: expected true or false"),
         ("log=info,log=debug", "portacr: error: agent option 'log' is given twice"),
         ("compress=0", "portacr: error: agent option compress=0: expected a zstd level, -7..=-1 or 1..=22"),
+        (
+            "warmupAfter=3",
+            "portacr: error: agent option warmupAfter=3: expected never or a delay such as 3s or 500ms (at most 86400s)",
+        ),
         (
             "checkpointTo=/tmp/img_%q",
             "portacr: error: invalid checkpointTo pattern '/tmp/img_%q': unknown placeholder '%q' at offset 9 (known: %% %a %f %u %t %T %b %B %r %R %p %c %m %g)",
