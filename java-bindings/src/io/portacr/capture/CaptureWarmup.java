@@ -66,7 +66,7 @@ public final class CaptureWarmup {
     /** Set once a warm-up has walked all its rounds: later checkpoints of this JVM run compiled code. */
     private static volatile boolean warm;
     /** The early warm-up while it may still run ({@link #startEarly}); null otherwise. */
-    private static CaptureWarmup early;
+    private static CaptureWarmup running;
     /** How the last capture's walk was warmed up, for its statistics line. */
     static volatile String lastWarmup = "off";
     /** Set by {@link #finish} or {@link #stopEarly}: the remaining rounds are skipped. */
@@ -74,6 +74,9 @@ public final class CaptureWarmup {
 
 
     private final Thread thread;
+    /** The background warm-up started at VMInit, not one started by a checkpoint. */
+    private final boolean early;
+    /** Size of the real walk's tables to allocate first; 0 for the early warm-up. */
     private final int expectedObjects;
     /** Milliseconds the early warm-up waits before its first round; 0 at a checkpoint. */
     private final long delayMs;
@@ -85,7 +88,9 @@ public final class CaptureWarmup {
     /** The real walk's tables, allocated by the warm-up thread first; null until then. */
     private volatile HeapWalker.Tables tables;
 
-    private CaptureWarmup(ThreadGroup group, String name, int expectedObjects, boolean addressKeys, long delayMs) {
+    private CaptureWarmup(ThreadGroup group, String name, boolean early, int expectedObjects, boolean addressKeys,
+                          long delayMs) {
+        this.early = early;
         this.expectedObjects = expectedObjects;
         this.addressKeys = addressKeys;
         this.delayMs = delayMs;
@@ -105,12 +110,17 @@ public final class CaptureWarmup {
      * background, {@code delayMs} from now. Does nothing else on the calling thread.
      */
     public static synchronized void startEarly(long delayMs) {
-        if (early != null || warm) return;
+        if (running != null || warm || turnedOff()) return;
         ThreadGroup system = Thread.currentThread().getThreadGroup();
         while (system.getParent() != null) system = system.getParent();
-        CaptureWarmup w = new CaptureWarmup(system, "portacr-capture-warmup-early", 0, false, Math.max(0, delayMs));
+        CaptureWarmup w = new CaptureWarmup(system, "portacr-capture-warmup-early", true, 0, false, Math.max(0, delayMs));
         w.thread.start();
-        early = w;
+        running = w;
+    }
+
+    /** {@code -Dportacr.capture.warmup=false}: no warm-up at all, to measure without it. */
+    private static boolean turnedOff() {
+        return "false".equals(System.getProperty("portacr.capture.warmup"));
     }
 
     /**
@@ -120,8 +130,8 @@ public final class CaptureWarmup {
     private static void stopEarly() {
         CaptureWarmup w;
         synchronized (CaptureWarmup.class) {
-            w = early;
-            early = null;
+            w = running;
+            running = null;
         }
         if (w == null) return;
         // Test hook: let it walk all its rounds first, so a test sees the early path whole.
@@ -141,14 +151,14 @@ public final class CaptureWarmup {
      */
     static CaptureWarmup start(int expectedObjects, boolean addressKeys) {
         stopEarly();
-        if ("false".equals(System.getProperty("portacr.capture.warmup"))) {
+        if (turnedOff()) {
             lastWarmup = "off";
             return null;
         }
         lastWarmup = warm ? "done" : "atCheckpoint";
         try {
             CaptureWarmup w = new CaptureWarmup(Thread.currentThread().getThreadGroup(), "portacr-capture-warmup",
-                expectedObjects, addressKeys, 0);
+                false, expectedObjects, addressKeys, 0);
             w.thread.start();
             return w;
         } catch (Throwable e) {
@@ -176,7 +186,7 @@ public final class CaptureWarmup {
 
     private void run() {
         if (delayMs > 0 && !awaitDelay()) return;
-        if (expectedObjects > 0) {
+        if (!early) {
             try {
                 tables = new HeapWalker.Tables(expectedObjects, addressKeys);
             } catch (Throwable e) {
@@ -186,7 +196,7 @@ public final class CaptureWarmup {
         try {
             if (warm || stop) return;
             long t0 = System.nanoTime();
-            if (delayMs > 0 || expectedObjects == 0) addressKeys = ObjectKeys.ADDRESS_KEYS_SUPPORTED;
+            if (early) addressKeys = ObjectKeys.ADDRESS_KEYS_SUPPORTED;
             // The boxing caches, and Boolean's statics: a static field's own value is the
             // other kind of symbolic reference the real walk meets (JDK enum constants).
             JdkStaticValues boxes = new JdkStaticValues(new Class<?>[] {Boolean.class});
@@ -199,7 +209,7 @@ public final class CaptureWarmup {
             } finally {
                 boxes.release();
             }
-            if (expectedObjects == 0) {
+            if (early) {
                 io.portacr.Native.log(3, "capture warm-up ran early: " + rounds + " of " + EARLY_ROUNDS + " round(s) in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms" + (rounds < EARLY_ROUNDS ? " (a checkpoint began)" : ""));
             }
@@ -223,7 +233,7 @@ public final class CaptureWarmup {
 
     /** The warm-up rounds; every walker's native table is freed, also on failure. */
     private int warmUp(JdkStaticValues boxes, Object graph, InternedStrings interned) throws UncarriableObjectException {
-        int rounds = expectedObjects == 0 ? EARLY_ROUNDS : ROUNDS;
+        int rounds = early ? EARLY_ROUNDS : ROUNDS;
         int round = 0;
         for (; round < rounds && !stop; round++) {
             // Round 1 meets objects without identity hashes, later rounds with them.
