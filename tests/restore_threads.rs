@@ -179,11 +179,24 @@ fn exit_status_follows_the_program() {
 fn restored_program_checkpoints_again() {
     let s = scenario("restored_program_checkpoints_again", "twice", Jdk::V17, &[], 0);
     let dir = s.image.parent().unwrap().to_path_buf();
-    let pattern = format!("checkpointTo={}/gen-%g", dir.display());
+    // The restored program's capture code is compiled in the background once it has
+    // resumed (warmupAfter, here at once; the hook makes the checkpoint wait for it).
+    let options = format!("checkpointTo={}/gen-%g,warmupAfter=0ms,log=info", dir.display());
     let java = Jdk::V17.java().display().to_string();
     let image = s.image.display().to_string();
-    let first = portacr(&["restore", &image, "--java", &java, "--agent-options", &pattern]);
+    let first = portacr(&[
+        "restore",
+        &image,
+        "--java",
+        &java,
+        "--agent-options",
+        &options,
+        "--",
+        "-Dportacr.test.awaitEarlyWarmup=true",
+    ]);
     first.assert_exit(0);
+    first.assert_stderr_contains("capture warm-up ran early: 40 of 40 round(s)");
+    first.assert_stderr_contains("warmup=done");
     assert_eq!(
         first.stdout_lines(),
         ["after checkpoint 1 counter=10 sum=100", "checkpoint 2 counter=20 sum=300"],

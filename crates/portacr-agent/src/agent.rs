@@ -223,10 +223,8 @@ pub fn on_vm_init(env: &mut JNIEnv) {
     match prepared.unwrap_or_else(|| prepare_runtime(agent, env)) {
         Ok(()) => {
             agent.natives_registered.store(true, Ordering::Release);
-            if restore.is_none() && agent.options.checkpoint_to.is_some() {
-                if let Some(delay) = agent.options.warmup_after {
-                    start_early_capture_warmup(env, delay);
-                }
+            if restore.is_none() {
+                start_early_capture_warmup_if_configured(agent, env);
             }
             log_info!(
                 "agent ready (checkpointTo={})",
@@ -258,11 +256,17 @@ fn start_rebuild_warmup(env: &mut JNIEnv) {
     }
 }
 
-/// Starts `io.portacr.capture.CaptureWarmup`'s early warm-up: a daemon
-/// thread of the `system` group that compiles the heap walk `delay` from now,
-/// so that a later checkpoint's pause does not (spec/agent-options.md,
-/// `warmupAfter`); a failure only means the checkpoint warms up itself.
-fn start_early_capture_warmup(env: &mut JNIEnv, delay: std::time::Duration) {
+/// Starts `io.portacr.capture.CaptureWarmup`'s early warm-up when this JVM
+/// may checkpoint (`checkpointTo`) and `warmupAfter` is not `never`: a daemon
+/// thread of the `system` group that compiles the heap walk `warmupAfter`
+/// from now, so that a later checkpoint's pause does not (spec/agent-options.md,
+/// `warmupAfter`). Called at VMInit, or when a restored thread has resumed; a
+/// failure only means the checkpoint warms up itself.
+pub fn start_early_capture_warmup_if_configured(agent: &Agent, env: &mut JNIEnv) {
+    if agent.options.checkpoint_to.is_none() {
+        return;
+    }
+    let Some(delay) = agent.options.warmup_after else { return };
     let millis = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
     if let Err(e) = env.call_static_method(
         "io/portacr/capture/CaptureWarmup",

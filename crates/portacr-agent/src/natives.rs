@@ -368,7 +368,13 @@ extern "system" fn restore_thread(mut env: JNIEnv, _: JClass) -> jobject {
 }
 
 extern "system" fn restore_resumed(mut env: JNIEnv, _: JClass, rewritten: jni::objects::JObjectArray) {
-    guard(&mut env, (), |agent, env| crate::restore::resume_natives::restore_resumed(agent, env, &rewritten))
+    guard(&mut env, (), |agent, env| {
+        crate::restore::resume_natives::restore_resumed(agent, env, &rewritten)?;
+        // A restored program may checkpoint again (generation 2): its capture code is
+        // compiled in the background from now on, as in a fresh JVM from VMInit.
+        crate::agent::start_early_capture_warmup_if_configured(agent, env);
+        Ok(())
+    })
 }
 
 extern "system" fn restore_obsolete_frames(mut env: JNIEnv, _: JClass) -> jobject {
