@@ -340,7 +340,61 @@ fn prepare_runtime(agent: &Agent, env: &mut JNIEnv) -> Result<(), InitError> {
         log_error!("cannot export java.management/sun.management.spi, platform MXBean lookups will fail: {e}");
     }
     crate::natives::register(env, &native_class)?;
+    let jar = agent
+        .runtime_jar
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|jar| jar.jar_path().to_string_lossy().into_owned());
+    if let Some(jar) = jar {
+        match give_boot_loader_the_runtime_jar(env, &jar) {
+            Ok(true) => log_debug!("the boot loader's class path had been left empty by the CDS archive; it is {jar} now"),
+            Ok(false) => {}
+            Err(e) => {
+                if env.exception_check().unwrap_or(false) {
+                    let _ = env.exception_clear();
+                }
+                log_debug!("the boot loader's class path was not checked: {e}");
+            }
+        }
+    }
     Ok(())
+}
+
+/// JDK 17 with its default CDS archive takes the boot loader's Java object
+/// (`ClassLoaders.BOOT_LOADER`) from the archived module graph, made when
+/// nothing was appended to the boot class path: its class path
+/// (`BuiltinClassLoader.ucp`) is null although the VM loads the runtime
+/// jar's classes, so lookups of resources through the boot loader miss the
+/// jar, among them `ServiceLoader`'s search for the jar's
+/// `PlatformMBeanProvider` (`ManagementFactory.getPlatformMXBean(CRaCMXBean.class)`
+/// then fails). This gives it the class path `-Xbootclasspath/a:JAR` gives
+/// it. Only a null class path is set; `Ok(false)` when there was nothing to do.
+fn give_boot_loader_the_runtime_jar(env: &mut JNIEnv, jar: &str) -> Result<bool, jni::errors::Error> {
+    use jni::objects::JValue;
+    use jni::signature::ReturnType;
+    let loaders = env.find_class("jdk/internal/loader/ClassLoaders")?;
+    let boot = env
+        .get_static_field(&loaders, "BOOT_LOADER", "Ljdk/internal/loader/ClassLoaders$BootClassLoader;")?
+        .l()?;
+    if boot.is_null() {
+        return Ok(false);
+    }
+    let builtin = env.find_class("jdk/internal/loader/BuiltinClassLoader")?;
+    let ucp = env.get_field_id(&builtin, "ucp", "Ljdk/internal/loader/URLClassPath;")?;
+    // `ucp` is a field of BuiltinClassLoader, the boot loader's superclass.
+    let current = env.get_field_unchecked(&boot, ucp, ReturnType::Object)?.l()?;
+    if !current.is_null() {
+        return Ok(false);
+    }
+    let path = env.new_string(jar)?;
+    let class_path = env.new_object(
+        "jdk/internal/loader/URLClassPath",
+        "(Ljava/lang/String;Z)V",
+        &[JValue::Object(&path), JValue::Bool(1)],
+    )?;
+    env.set_field_unchecked(&boot, ucp, JValue::Object(&class_path))?;
+    Ok(true)
 }
 
 fn export_mxbean_spi(agent: &Agent, env: &mut JNIEnv, boot_unnamed: &JObject) -> Result<(), InitError> {

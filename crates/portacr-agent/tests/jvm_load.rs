@@ -309,6 +309,7 @@ fn check_natives(java: &Path, name: &str) {
     let expectations = [
         ("loader", "null"),
         ("isConfigured", "true"),
+        ("platformMXBean", "jdk.crac.management.CRaCMXBeanImpl"),
         ("keepRunning", "false"),
         ("generation", "1"),
         ("bootPlausible", "true"),
