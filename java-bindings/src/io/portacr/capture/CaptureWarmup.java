@@ -343,6 +343,14 @@ public final class CaptureWarmup {
         }
         misc.add(large);
         misc.add(map);
+        // VM-bound objects, written as symbolic references (HeapWalker.vmBound): the real walk
+        // always meets some (its own thread is a root; Class objects, loaders and modules sit
+        // in fields). Without them the branch into vmBound was never taken here, and C2
+        // compiled discoverNew again in the real walk (measured: an unstable_if trap at its
+        // first VM-bound object after the early warm-up, JDK 17, 200 MB). The thread is the
+        // one that builds and walks the graph, so it is the walker's current thread.
+        misc.add(new Object[] {Thread.currentThread(), Thread.currentThread().getThreadGroup(), WarmupSample.class,
+            int.class, String[].class, ClassLoader.getPlatformClassLoader(), String.class.getModule()});
         return misc;
     }
 }
