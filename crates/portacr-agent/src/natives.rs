@@ -117,6 +117,10 @@ extern "system" fn other_threads_error(mut env: JNIEnv, _: JClass) -> jstring {
     })
 }
 
+extern "system" fn random_uuid(mut env: JNIEnv, _: JClass) -> jstring {
+    guard(&mut env, std::ptr::null_mut(), |_, env| new_jstring(env, crate::platform::random_uuid_v4()))
+}
+
 extern "system" fn rematerialize_frames(mut env: JNIEnv, _: JClass) {
     guard(&mut env, (), |agent, env| {
         threads::rematerialize_frames(agent, env)
@@ -400,6 +404,7 @@ fn native_methods() -> Vec<NativeMethod> {
             restore_time_millis as *mut c_void,
         ),
         m("cpuFeatures", "()J", cpu_features as *mut c_void),
+        m("randomUuid", "()Ljava/lang/String;", random_uuid as *mut c_void),
         m("log", "(ILjava/lang/String;)V", log as *mut c_void),
         m(
             "otherThreadsError",

@@ -81,3 +81,54 @@ mod tests {
         assert_eq!(cpu_features() & 1, 1, "{:x}", cpu_features());
     }
 }
+
+/// A random (version 4, RFC 9562) UUID in its canonical form
+/// `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx`, from the kernel's random source
+/// (`getrandom`); `None` if that fails. The image's UUID (`%u`): made here
+/// rather than by `java.util.UUID.randomUUID()`, whose first call in a JVM
+/// initializes the JDK's security providers for `SecureRandom` (measured: 45 ms
+/// of a checkpoint's preparation on JDK 17).
+pub fn random_uuid_v4() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: the pointer and length describe the unfilled tail of `bytes`.
+        let n = unsafe {
+            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
+        };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return None;
+        }
+        filled += n as usize;
+    }
+    Some(format_uuid_v4(bytes))
+}
+
+/// Sets the version (4) and variant (`10`) bits of 16 random bytes and
+/// formats them canonically, lower-case.
+fn format_uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex = |range: std::ops::Range<usize>| b[range].iter().map(|x| format!("{x:02x}")).collect::<String>();
+    format!("{}-{}-{}-{}-{}", hex(0..4), hex(4..6), hex(6..8), hex(8..10), hex(10..16))
+}
+
+#[cfg(test)]
+mod uuid_tests {
+    use super::*;
+
+    #[test]
+    fn uuid_v4_layout() {
+        assert_eq!(format_uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(format_uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+        let a = random_uuid_v4().expect("getrandom works here");
+        let b = random_uuid_v4().expect("getrandom works here");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+}

@@ -315,6 +315,7 @@ fn check_natives(java: &Path, name: &str) {
         ("bootPlausible", "true"),
         ("restoreEqualsBoot", "true"),
         ("cpuFeaturesNonZero", "true"),
+        ("randomUuidIsV4", "true"),
         ("otherThreads", "null"),
         ("loadedHasProbe", "true"),
         ("loadedHasString", "true"),

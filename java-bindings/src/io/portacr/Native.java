@@ -67,6 +67,15 @@ public final class Native {
     public static native long cpuFeatures();
 
     /**
+     * A random (version 4) UUID from the kernel's random source, in canonical form; null if
+     * that source fails. Cheaper than {@code UUID.randomUUID()} the first time in a JVM,
+     * which initializes the security providers behind {@code SecureRandom}.
+     *
+     * @return the UUID, or null
+     */
+    public static native String randomUuid();
+
+    /**
      * Writes a line to the agent's diagnostic log (stderr or {@code logFile=}),
      * if the configured {@code log=} level lets it through.
      *

@@ -131,7 +131,10 @@ public final class ImageCapture {
 
         long now = System.currentTimeMillis();
         long nanoTime = System.nanoTime();
-        UUID uuid = UUID.randomUUID();
+        // From the agent: UUID.randomUUID()'s first call initializes SecureRandom's
+        // providers (45 ms of the preparation, JDK 17).
+        String random = Native.randomUuid();
+        UUID uuid = random != null ? UUID.fromString(random) : UUID.randomUUID();
         String beginError = Native.begin(now, uuid.toString(), ProcessFacts.maxHeap());
         if (beginError != null) throw new CaptureFailedException(oneLine(beginError));
 

@@ -37,6 +37,10 @@ public final class Native {
         return 0;
     }
 
+    public static String randomUuid() {
+        return java.util.UUID.randomUUID().toString();
+    }
+
     public static void log(int level, String message) {
         Fake.logLine(level, message);
     }
