@@ -117,6 +117,40 @@ extern "system" fn other_threads_error(mut env: JNIEnv, _: JClass) -> jstring {
     })
 }
 
+/// `VM.stringtable -verbose` run straight through the JDK's diagnostic
+/// command object (`com.sun.management.internal.DiagnosticCommandImpl`, same
+/// names on 17, 21 and 25; JNI ignores that the method is private), not
+/// through the platform MBean server, whose first use in a JVM costs 60 ms on
+/// JDK 17 and 150 ms on JDK 25 and registers every platform MBean in a
+/// program that may never use JMX. Null when that object or command is
+/// unavailable (the caller then goes through the MBean server).
+extern "system" fn string_table_dump(mut env: JNIEnv, _: JClass) -> jstring {
+    let run = |env: &mut JNIEnv| -> Result<jstring, jni::errors::Error> {
+        let class = env.find_class("com/sun/management/internal/DiagnosticCommandImpl")?;
+        let mbean = env
+            .call_static_method(&class, "getDiagnosticCommandMBean", "()Lcom/sun/management/DiagnosticCommandMBean;", &[])?
+            .l()?;
+        if mbean.is_null() {
+            return Ok(std::ptr::null_mut());
+        }
+        let command = env.new_string("VM.stringtable -verbose")?;
+        let out = env
+            .call_method(&mbean, "executeDiagnosticCommand", "(Ljava/lang/String;)Ljava/lang/String;", &[(&command).into()])?
+            .l()?;
+        Ok(out.into_raw())
+    };
+    guard(&mut env, std::ptr::null_mut(), |_, env| match run(env) {
+        Ok(dump) => Ok(dump),
+        Err(e) => {
+            if env.exception_check().unwrap_or(false) {
+                let _ = env.exception_clear();
+            }
+            crate::log_debug!("VM.stringtable through the diagnostic command object failed ({e}); using the MBean server");
+            Ok(std::ptr::null_mut())
+        }
+    })
+}
+
 extern "system" fn random_uuid(mut env: JNIEnv, _: JClass) -> jstring {
     guard(&mut env, std::ptr::null_mut(), |_, env| new_jstring(env, crate::platform::random_uuid_v4()))
 }
@@ -405,6 +439,7 @@ fn native_methods() -> Vec<NativeMethod> {
         ),
         m("cpuFeatures", "()J", cpu_features as *mut c_void),
         m("randomUuid", "()Ljava/lang/String;", random_uuid as *mut c_void),
+        m("stringTableDump", "()Ljava/lang/String;", string_table_dump as *mut c_void),
         m("log", "(ILjava/lang/String;)V", log as *mut c_void),
         m(
             "otherThreadsError",

@@ -316,6 +316,7 @@ fn check_natives(java: &Path, name: &str) {
         ("restoreEqualsBoot", "true"),
         ("cpuFeaturesNonZero", "true"),
         ("randomUuidIsV4", "true"),
+        ("stringTableDumpVersion", "VERSION: 1.1"),
         ("otherThreads", "null"),
         ("loadedHasProbe", "true"),
         ("loadedHasString", "true"),

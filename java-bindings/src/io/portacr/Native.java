@@ -76,6 +76,15 @@ public final class Native {
     public static native String randomUuid();
 
     /**
+     * The output of the {@code VM.stringtable -verbose} diagnostic command, run through the
+     * JDK's diagnostic command object without the platform MBean server; null if that is
+     * unavailable here.
+     *
+     * @return the listing, or null
+     */
+    public static native String stringTableDump();
+
+    /**
      * Writes a line to the agent's diagnostic log (stderr or {@code logFile=}),
      * if the configured {@code log=} level lets it through.
      *

@@ -44,6 +44,9 @@ public final class Native {
     public static long bootTimeMillis() { return 1_700_000_000_000L; }
     public static long restoreTimeMillis() { return 1_700_000_000_000L; }
     public static long cpuFeatures() { return 0x1234L; }
+    public static String randomUuid() { return java.util.UUID.randomUUID().toString(); }
+    /** Null: the capture lists the string table through the MBean server, as without the agent's native. */
+    public static String stringTableDump() { return null; }
 
     public static void log(int level, String message) {
         if (Boolean.getBoolean("portacr.test.log")) System.err.println("[native log " + level + "] " + message);

@@ -120,7 +120,7 @@ public final class ImageCapture {
         try {
             return capture(resources, t0, cpu, c0, frames, warmup, expectedObjects, addressKeys);
         } finally {
-            if (warmup != null) warmup.join(); // no thread outlives the capture, failed or not
+            if (warmup != null) warmup.stopAndJoin(); // no thread outlives the capture, failed or not
         }
     }
 

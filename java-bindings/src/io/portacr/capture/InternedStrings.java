@@ -220,6 +220,14 @@ final class InternedStrings {
     }
 
     private static String stringTableDump() {
+        // Through the agent first: the MBean server below costs 60-150 ms the first time in a
+        // JVM and registers every platform MBean.
+        try {
+            String dump = io.portacr.Native.stringTableDump();
+            if (dump != null) return dump;
+        } catch (LinkageError e) {
+            // natives of an older agent, or none (tests): the MBean server
+        }
         try {
             javax.management.ObjectName name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
             return (String) ManagementFactory.getPlatformMBeanServer().invoke(name, "vmStringtable",

@@ -37,6 +37,10 @@ public final class Native {
         return 0;
     }
 
+    public static String stringTableDump() {
+        return null;
+    }
+
     public static String randomUuid() {
         return java.util.UUID.randomUUID().toString();
     }
