@@ -135,13 +135,11 @@ public final class CaptureWarmup {
         }
         if (w == null) return;
         // Test hook: let it walk all its rounds first, so a test sees the early path whole.
-        if (!Boolean.getBoolean("portacr.test.awaitEarlyWarmup")) {
-            synchronized (w) {
-                w.stop = true;
-                w.notifyAll();
-            }
+        if (Boolean.getBoolean("portacr.test.awaitEarlyWarmup")) {
+            w.join();
+        } else {
+            w.stopAndJoin();
         }
-        w.join();
     }
 
     /**
@@ -176,16 +174,21 @@ public final class CaptureWarmup {
      */
     static HeapWalker.Tables finish(CaptureWarmup warmup, int expectedObjects, boolean addressKeys) {
         if (warmup == null) return new HeapWalker.Tables(expectedObjects, addressKeys);
-        warmup.stop = true;
-        warmup.join();
+        warmup.stopAndJoin();
         HeapWalker.Tables t = warmup.tables;
         warmup.tables = null;
         return t != null && t.ids.exact == addressKeys ? t : new HeapWalker.Tables(expectedObjects, addressKeys);
     }
 
-    /** Stops the warm-up between two rounds and waits for it (the capture failed before the walk). */
+    /**
+     * Stops the warm-up between two rounds (or in its delay) and waits for it: before the
+     * walk, when a checkpoint begins, or when the capture failed before the walk.
+     */
     void stopAndJoin() {
-        stop = true;
+        synchronized (this) {
+            stop = true;
+            notifyAll(); // ends awaitDelay
+        }
         join();
     }
 
