@@ -19,7 +19,7 @@ const MAIN_DESCRIPTOR: &str = "([Ljava/lang/String;)V";
 /// bottom frame is `<app>.Main.main` and whose frames are all Java frames.
 #[track_caller]
 fn check_common(dump: &DumpInfo, jdk: Jdk, app: &str) -> Vec<Frame> {
-    assert_eq!(dump.u64_at("format/major"), 1);
+    assert_eq!(dump.u64_at("format/major"), 2);
     assert_eq!(dump.str_at("platform/os"), "linux");
     assert_eq!(dump.str_at("platform/arch"), "x86_64");
     assert_eq!(dump.int_at("platform/java_spec_version"), i64::from(jdk.feature()));

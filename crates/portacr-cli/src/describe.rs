@@ -3,6 +3,7 @@
 use portacr_image::*;
 
 /// What the dump shows for one object id.
+#[derive(Clone)]
 pub struct ObjectSummary {
     pub class: String,
     pub string: Option<String>,
@@ -48,7 +49,12 @@ impl ObjectIndex {
                     ObjectSummary { class: name, string: None, symbolic: None }
                 }
             };
-            idx.objects.push(summary);
+            // By id: a 2.x image's records come in the walk's order, not by id.
+            let at = r.id.0 as usize - 1;
+            if at >= idx.objects.len() {
+                idx.objects.resize(at + 1, ObjectSummary { class: String::new(), string: None, symbolic: None });
+            }
+            idx.objects[at] = summary;
         }
         Ok(idx)
     }

@@ -99,7 +99,7 @@ pub enum ImageError {
     #[error("not a portacr image: bad magic {found:02x?} {}", At(at))]
     BadMagic { found: Vec<u8>, at: Location },
     /// The file is from an incompatible format version.
-    #[error("image format version {major}.{minor} is not supported (this reader supports 1.x)")]
+    #[error("image format version {major}.{minor} is not supported (this reader supports 1.x and 2.x)")]
     UnsupportedVersion { major: u16, minor: u16 },
     /// Fewer bytes than a structure needs.
     #[error("{at}: truncated: {what} needs {needed} bytes, {available} left {}", At(at))]

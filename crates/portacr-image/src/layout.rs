@@ -7,8 +7,11 @@ use crate::model::SectionKind;
 
 /// `"PORTACR\0"`.
 pub const MAGIC: [u8; 8] = *b"PORTACR\0";
-pub const FORMAT_MAJOR: u16 = 1;
+/// The version this crate writes.
+pub const FORMAT_MAJOR: u16 = 2;
 pub const FORMAT_MINOR: u16 = 0;
+/// The oldest major version this crate reads (1.x: implied ids, plain references).
+pub const FORMAT_MAJOR_OLDEST: u16 = 1;
 pub const HEADER_SIZE: usize = 48;
 pub const SECTION_ENTRY_SIZE: usize = 48;
 pub const CHUNK_HEADER_SIZE: usize = 12;

@@ -84,7 +84,7 @@ impl Image {
         }
         let major = LE::read_u16(&b[8..10]);
         let minor = LE::read_u16(&b[10..12]);
-        if major != FORMAT_MAJOR {
+        if !(FORMAT_MAJOR_OLDEST..=FORMAT_MAJOR).contains(&major) {
             return Err(ImageError::UnsupportedVersion { major, minor });
         }
         let stored_crc = LE::read_u32(&b[44..48]);
@@ -356,10 +356,25 @@ impl Image {
         cached(&self.layouts, || Layouts::compute(self.classes()?))
     }
 
-    /// The OBJECTS records in id order. Needs CLASSES for instance layouts.
+    /// The OBJECTS records in payload order (format 1.x: id order), references decoded to
+    /// ids. Needs CLASSES for instance layouts.
     pub fn objects(&self) -> Result<ObjectIter<'_>> {
         let data = self.payload(SectionKind::OBJECTS)?;
-        Ok(ObjectIter { data, pos: 0, index: 0, classes: self.classes()?, layouts: self.layouts()?, done: false })
+        Ok(ObjectIter {
+            data,
+            pos: 0,
+            index: 0,
+            classes: self.classes()?,
+            layouts: self.layouts()?,
+            done: false,
+            named_ids: self.header.format_major >= 2,
+            previous_id: 0,
+        })
+    }
+
+    /// Whether OBJECTS records name their ids and hold reference words (format 2.x, spec §7).
+    pub fn objects_name_ids(&self) -> bool {
+        self.header.format_major >= 2
     }
 
     /// The STATICS entries. Needs CLASSES.
@@ -744,6 +759,57 @@ pub struct ObjectIter<'a> {
     classes: &'a [ClassRecord],
     layouts: &'a Layouts,
     done: bool,
+    /// Format 2.x: records carry a step to their id, references are reference words.
+    named_ids: bool,
+    previous_id: u32,
+}
+
+/// `zigzag(d)` of spec §7, for a 32-bit difference in wrapping arithmetic.
+pub fn zigzag(d: u32) -> u32 {
+    let d = d as i32;
+    ((d << 1) ^ (d >> 31)) as u32
+}
+
+/// The inverse of [`zigzag`], as a wrapping 32-bit difference.
+pub fn unzigzag(z: u32) -> u32 {
+    (z >> 1) ^ (z & 1).wrapping_neg()
+}
+
+/// Reads a 2.x step (unsigned LEB128, at most 5 bytes, at most 32 bits) at `pos`; returns it
+/// and the bytes it took, or a message naming the defect.
+pub fn read_step(data: &[u8], pos: usize) -> std::result::Result<(u32, usize), &'static str> {
+    let mut value = 0u32;
+    for i in 0..5 {
+        let Some(&b) = data.get(pos + i) else { return Err("truncated id step") };
+        if i == 4 && b > 0x0f {
+            return Err("id step longer than 32 bits");
+        }
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err("id step longer than 5 bytes")
+}
+
+/// Decodes the reference words of one 2.x record into ids in place (spec §7): `base` starts
+/// at the record's id and follows the previous non-null reference. None if a word decodes
+/// to 0, which no reference can be.
+pub fn decode_reference_words(id: u32, words: impl Iterator<Item = u32>, mut out: impl FnMut(u32)) -> bool {
+    let mut base = id;
+    for w in words {
+        if w == 0 {
+            out(0);
+            continue;
+        }
+        let r = base.wrapping_add(unzigzag(w - 1));
+        if r == 0 {
+            return false;
+        }
+        base = r;
+        out(r);
+    }
+    true
 }
 
 impl<'a> ObjectIter<'a> {
@@ -765,6 +831,21 @@ impl<'a> ObjectIter<'a> {
         if tag & OBJECT_TAG_RESERVED != 0 {
             return Err(ImageError::malformed(at_pos(tag_pos), format!("reserved tag bits set in tag {tag:#04x}")));
         }
+        let id = if self.named_ids {
+            let p = cur.pos;
+            let (step, used) = read_step(self.data, p).map_err(|m| match m {
+                "truncated id step" => ImageError::truncated(at_pos(p), "id step", 1, 0),
+                m => ImageError::malformed(at_pos(p), m),
+            })?;
+            cur.pos += used;
+            let id = self.previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
+            if id == 0 {
+                return Err(ImageError::malformed(at_pos(p), "id step gives object id 0"));
+            }
+            id
+        } else {
+            (index + 1) as u32
+        };
         let identity_hash = if tag & OBJECT_TAG_HASHED != 0 {
             let p = cur.pos;
             Some(cur.u32(|| at_pos(p), "identity hash")?)
@@ -772,6 +853,8 @@ impl<'a> ObjectIter<'a> {
             None
         };
         let classes = self.classes;
+        let named_ids = self.named_ids;
+        let words_defect = |p: usize| ImageError::malformed(at_pos(p), "a reference word decodes to object id 0");
         let body = match tag & 0x0f {
             OBJECT_KIND_INSTANCE => {
                 let p = cur.pos;
@@ -789,6 +872,20 @@ impl<'a> ObjectIter<'a> {
                     let (v, rest) = raw.split_at(t.size());
                     values.push(t.read(v));
                     raw = rest;
+                }
+                if named_ids {
+                    let words: Vec<u32> =
+                        values.iter().filter_map(|v| if let FieldValue::Ref(o) = v { Some(o.0) } else { None }).collect();
+                    let mut ids = Vec::with_capacity(words.len());
+                    if !decode_reference_words(id, words.into_iter(), |r| ids.push(r)) {
+                        return Err(words_defect(p));
+                    }
+                    let mut ids = ids.into_iter();
+                    for v in values.iter_mut() {
+                        if let FieldValue::Ref(o) = v {
+                            o.0 = ids.next().unwrap_or(0);
+                        }
+                    }
                 }
                 ObjectBody::Instance { class, values }
             }
@@ -825,7 +922,16 @@ impl<'a> ObjectIter<'a> {
                 check_limit!(at_pos(p), "array length", length, MAX_ARRAY_LENGTH);
                 let p = cur.pos;
                 let raw = cur.take(length as usize * 4, || at_pos(p), "array elements")?;
-                let elements = raw.chunks_exact(4).map(|b| ObjectId(LE::read_u32(b))).collect();
+                let words = raw.chunks_exact(4).map(LE::read_u32);
+                let elements = if named_ids {
+                    let mut elements = Vec::with_capacity(length as usize);
+                    if !decode_reference_words(id, words, |r| elements.push(ObjectId(r))) {
+                        return Err(words_defect(p));
+                    }
+                    elements
+                } else {
+                    words.map(ObjectId).collect()
+                };
                 ObjectBody::RefArray { class, elements }
             }
             OBJECT_KIND_STRING => {
@@ -850,7 +956,8 @@ impl<'a> ObjectIter<'a> {
         };
         self.pos = cur.pos;
         self.index += 1;
-        Ok(ObjectRecord { id: ObjectId((index + 1) as u32), identity_hash, body })
+        self.previous_id = id;
+        Ok(ObjectRecord { id: ObjectId(id), identity_hash, body })
     }
 }
 

@@ -150,16 +150,54 @@ pub fn verify(image: &Image) -> VerifyReport {
     let mut objects_ok = false;
     if classes.is_some() {
         match image.objects() {
-            Ok(iter) => {
+            Ok(mut iter) => {
                 objects_ok = true;
-                for r in iter {
+                // 2.x records name their ids: they must be 1..N, each once. N is at most
+                // one record per two payload bytes (tag and step), which bounds the bitmap.
+                let bound = iter_bound(image);
+                let mut seen = vec![0u64; 0];
+                let mut highest = (0u32, 0u64, 0usize);
+                loop {
+                    let offset = iter.position();
+                    let Some(r) = iter.next() else { break };
                     match r {
-                        Ok(_) => c.objects += 1,
+                        Ok(rec) => {
+                            c.objects += 1;
+                            let id = rec.id.0;
+                            let w = || format!("section OBJECTS, object {} (at payload offset {offset:#x})", c.objects);
+                            if id as u64 > bound {
+                                let m = format!("{}: object id {id} is beyond any possible object count", w());
+                                c.push(m);
+                                objects_ok = false;
+                                continue;
+                            }
+                            let (word, bit) = (id as usize / 64, id % 64);
+                            if word >= seen.len() {
+                                seen.resize(word + 1, 0);
+                            }
+                            if seen[word] & (1 << bit) != 0 {
+                                let m = format!("{}: object id {id} is given twice", w());
+                                c.push(m);
+                                objects_ok = false;
+                            }
+                            seen[word] |= 1 << bit;
+                            if id > highest.0 {
+                                highest = (id, c.objects, offset);
+                            }
+                        }
                         Err(e) => {
                             c.push(e.to_string());
                             objects_ok = false;
                         }
                     }
+                }
+                let (id, record, offset) = highest;
+                if objects_ok && id as u64 > c.objects {
+                    c.push(format!(
+                        "section OBJECTS, object {record}: object id {id} is above the {} objects of the image (at payload offset {offset:#x})",
+                        c.objects
+                    ));
+                    objects_ok = false;
                 }
             }
             Err(e) => note(&mut c, Err(e)),
@@ -362,4 +400,13 @@ pub fn instance_field_names(classes: &[ClassRecord], class: u32) -> Vec<String> 
         .rev()
         .flat_map(|cl| cl.fields.iter().filter(|f| !f.is_static()).map(|f| f.name.clone()))
         .collect()
+}
+
+/// An upper bound of the number of objects of the image: its OBJECTS payload's bytes (2.x
+/// records take at least two), or `MAX_OBJECTS` for a 1.x image, whose ids are implied.
+fn iter_bound(image: &Image) -> u64 {
+    if !image.objects_name_ids() {
+        return crate::limits::MAX_OBJECTS;
+    }
+    image.raw_length(SectionKind::OBJECTS).map_or(0, |n| n / 2)
 }

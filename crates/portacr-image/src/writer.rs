@@ -64,6 +64,8 @@ pub struct ImageWriter<W: Write + Seek> {
     open: Option<OpenSection>,
     compressor: Option<zstd::bulk::Compressor<'static>>,
     failed: bool,
+    /// The header's major version: [`FORMAT_MAJOR`], or 1 for a 1.x image made by tests.
+    format_major: u16,
 }
 
 impl<W: Write + Seek> ImageWriter<W> {
@@ -92,7 +94,14 @@ impl<W: Write + Seek> ImageWriter<W> {
             open: None,
             compressor,
             failed: false,
+            format_major: FORMAT_MAJOR,
         })
+    }
+
+    /// Makes the file a format 1.0 image, whose OBJECTS payload the caller wrote in the 1.x
+    /// form ([`ObjectsEncoder::v1`]): tests of the reading of old images.
+    pub fn write_format_1(&mut self) {
+        self.format_major = 1;
     }
 
     /// Changes the raw size of chunks (tests use small chunks to exercise
@@ -225,7 +234,7 @@ impl<W: Write + Seek> ImageWriter<W> {
         let section_table_offset = self.position;
         self.emit(&table)?;
         let header = FileHeader {
-            format_major: FORMAT_MAJOR,
+            format_major: self.format_major,
             format_minor: FORMAT_MINOR,
             flags: 0,
             section_count: self.sections.len() as u32,
@@ -367,13 +376,15 @@ pub fn write_image_dir_with(
     pending.commit()
 }
 
-/// Encodes an OBJECTS payload (spec §7) record by record. The production
-/// encoder is the Java heap walker; this one serves tests, golden images and
-/// benchmarks.
+/// Encodes an OBJECTS payload (spec §7) record by record, in format 2.x (or 1.x with
+/// [`ObjectsEncoder::v1`]). The production encoder is the Java heap walker; this one serves
+/// tests, golden images and benchmarks.
 #[derive(Debug, Default, Clone)]
 pub struct ObjectsEncoder {
     bytes: Vec<u8>,
     count: u32,
+    previous_id: u32,
+    v1: bool,
 }
 
 impl ObjectsEncoder {
@@ -381,9 +392,23 @@ impl ObjectsEncoder {
         Self::default()
     }
 
-    /// Appends a record; returns the id it gets. Values are written as given:
-    /// the caller is responsible for matching the class layout.
+    /// An encoder of the 1.x form: ids implied by the order, plain references.
+    pub fn v1() -> Self {
+        ObjectsEncoder { v1: true, ..Self::default() }
+    }
+
+    /// Appends a record with the next id (the number of records so far plus one); returns
+    /// it. Values are written as given: the caller is responsible for matching the class
+    /// layout.
     pub fn push(&mut self, identity_hash: Option<u32>, body: &ObjectBody<'_>) -> ObjectId {
+        let id = ObjectId(self.count + 1);
+        self.push_with_id(id, identity_hash, body);
+        id
+    }
+
+    /// Appends the record of object `id` (format 2.x: records in any order; a 1.x encoder
+    /// ignores `id`, its records being numbered in order).
+    pub fn push_with_id(&mut self, id: ObjectId, identity_hash: Option<u32>, body: &ObjectBody<'_>) {
         let kind = match body {
             ObjectBody::Instance { .. } => OBJECT_KIND_INSTANCE,
             ObjectBody::PrimArray { .. } => OBJECT_KIND_PRIM_ARRAY,
@@ -391,19 +416,38 @@ impl ObjectsEncoder {
             ObjectBody::String { .. } => OBJECT_KIND_STRING,
             ObjectBody::Symbolic(_) => OBJECT_KIND_SYMBOLIC,
         };
+        let v1 = self.v1;
         let b = &mut self.bytes;
-        match identity_hash {
-            Some(h) => {
-                b.push(kind | OBJECT_TAG_HASHED);
-                b.extend_from_slice(&h.to_le_bytes());
+        b.push(if identity_hash.is_some() { kind | OBJECT_TAG_HASHED } else { kind });
+        if !v1 {
+            let mut step = crate::reader::zigzag(id.0.wrapping_sub(self.previous_id).wrapping_sub(1));
+            while step >= 0x80 {
+                b.push((step as u8 & 0x7f) | 0x80);
+                step >>= 7;
             }
-            None => b.push(kind),
+            b.push(step as u8);
         }
+        if let Some(h) = identity_hash {
+            b.extend_from_slice(&h.to_le_bytes());
+        }
+        // Reference words (spec §7): relative to the previous non-null reference.
+        let mut base = id.0;
+        let mut word = |r: ObjectId| -> u32 {
+            if v1 || r.0 == 0 {
+                return r.0;
+            }
+            let w = crate::reader::zigzag(r.0.wrapping_sub(base)).wrapping_add(1);
+            base = r.0;
+            w
+        };
         match body {
             ObjectBody::Instance { class, values } => {
                 b.extend_from_slice(&class.to_le_bytes());
                 for v in values {
-                    v.encode(b);
+                    match v {
+                        FieldValue::Ref(r) => b.extend_from_slice(&word(*r).to_le_bytes()),
+                        v => v.encode(b),
+                    }
                 }
             }
             ObjectBody::PrimArray { class, elem, data } => {
@@ -415,7 +459,7 @@ impl ObjectsEncoder {
                 b.extend_from_slice(&class.to_le_bytes());
                 b.extend_from_slice(&(elements.len() as u32).to_le_bytes());
                 for e in elements {
-                    b.extend_from_slice(&e.0.to_le_bytes());
+                    b.extend_from_slice(&word(*e).to_le_bytes());
                 }
             }
             ObjectBody::String { interned, utf16, chars } => {
@@ -427,8 +471,8 @@ impl ObjectsEncoder {
             }
             ObjectBody::Symbolic(index) => b.extend_from_slice(&index.to_le_bytes()),
         }
+        self.previous_id = id.0;
         self.count += 1;
-        ObjectId(self.count)
     }
 
     /// Appends raw bytes (for building deliberately defective payloads).

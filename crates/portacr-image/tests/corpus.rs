@@ -20,6 +20,10 @@ fn with_objects(edit: impl FnOnce(&mut ObjectsEncoder)) -> Vec<u8> {
     build(&parts, 3, 64)
 }
 
+/// The id step of a raw record after the sample objects (last written: id 8) that gives it
+/// id 10: zigzag(10 - 8 - 1).
+const STEP_TO_10: u8 = 2;
+
 fn cases() -> Vec<(&'static str, Vec<u8>)> {
     let good = golden_zstd();
     let stored = golden_stored();
@@ -33,7 +37,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>)> {
     }));
     v.push(("future-major-version", {
         let mut b = good.clone();
-        b[8] = 2;
+        b[8] = 3;
         b
     }));
     v.push(("header-crc-mismatch", {
@@ -102,26 +106,40 @@ fn cases() -> Vec<(&'static str, Vec<u8>)> {
     v.push(("dangling-object-id", with_objects(|o| {
         o.push(None, &ObjectBody::RefArray { class: OBJECT_ARRAY, elements: vec![ObjectId(1), ObjectId(900)] });
     })));
+    v.push(("duplicate-object-id", with_objects(|o| {
+        o.push_with_id(ObjectId(4), None, &ObjectBody::Symbolic(0));
+    })));
+    v.push(("object-id-above-count", with_objects(|o| {
+        o.push_with_id(ObjectId(11), None, &ObjectBody::Symbolic(0));
+    })));
+    v.push(("overlong-id-step", with_objects(|o| o.push_raw(&[5, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0, 0, 0]))));
+    v.push(("reference-word-to-id-0", with_objects(|o| {
+        // Word 20 is zigzag(-10) + 1: the record (id 10) minus 10, id 0.
+        o.push_raw(&[3, STEP_TO_10]);
+        o.push_raw(&OBJECT_ARRAY.to_le_bytes());
+        o.push_raw(&1u32.to_le_bytes());
+        o.push_raw(&20u32.to_le_bytes());
+    })));
     v.push(("class-index-out-of-range", with_objects(|o| {
         o.push(None, &ObjectBody::Instance { class: 9000, values: vec![] });
     })));
     v.push(("absurd-string-length", with_objects(|o| {
-        o.push_raw(&[4, 0]);
+        o.push_raw(&[4, STEP_TO_10, 0]);
         o.push_raw(&0xffff_fff0u32.to_le_bytes());
         o.push_raw(b"abc");
     })));
     v.push(("string-longer-than-payload", with_objects(|o| {
-        o.push_raw(&[4, 0]);
+        o.push_raw(&[4, STEP_TO_10, 0]);
         o.push_raw(&0x7000_0000u32.to_le_bytes());
         o.push_raw(b"abc");
     })));
     v.push(("absurd-array-length", with_objects(|o| {
-        o.push_raw(&[2]);
+        o.push_raw(&[2, STEP_TO_10]);
         o.push_raw(&INT_ARRAY.to_le_bytes());
         o.push_raw(&0xffff_ffffu32.to_le_bytes());
     })));
-    v.push(("unknown-object-kind", with_objects(|o| o.push_raw(&[9, 0, 0, 0, 0]))));
-    v.push(("reserved-tag-bits", with_objects(|o| o.push_raw(&[0x15, 0, 0, 0, 0]))));
+    v.push(("unknown-object-kind", with_objects(|o| o.push_raw(&[9, STEP_TO_10, 0, 0, 0, 0]))));
+    v.push(("reserved-tag-bits", with_objects(|o| o.push_raw(&[0x15, STEP_TO_10, 0, 0, 0, 0]))));
     v.push(("prim-array-of-ref-array-class", with_objects(|o| {
         o.push(None, &ObjectBody::PrimArray { class: OBJECT_ARRAY, elem: PrimKind::Int, data: &[0; 4] });
     })));

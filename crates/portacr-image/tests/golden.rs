@@ -1,5 +1,6 @@
-//! Golden images: the committed bytes of format 1.0 images must equal what
-//! the writer produces today, and every committed golden file must stay
+//! Golden images: the committed bytes of the format 2.0 images must equal
+//! what the writer produces today, the 1.0 ones what the 1.x form of the
+//! writer (kept for this) produces, and every committed golden file must stay
 //! readable with the expected values, forever. `PORTACR_BLESS=1` rewrites.
 
 mod common;
@@ -9,13 +10,19 @@ use portacr_image::*;
 
 #[test]
 fn golden_bytes_match_writer() {
-    check_or_bless(&test_dir("golden").join("v1.0-zstd.pcr"), &golden_zstd());
-    check_or_bless(&test_dir("golden").join("v1.0-stored.pcr"), &golden_stored());
+    check_or_bless(&test_dir("golden").join("v2.0-zstd.pcr"), &golden_zstd());
+    check_or_bless(&test_dir("golden").join("v2.0-stored.pcr"), &golden_stored());
+    // Never re-blessed: the 1.x bytes were committed with format 1.0.
+    let v1 = [("v1.0-zstd.pcr", golden_v1_zstd()), ("v1.0-stored.pcr", golden_v1_stored())];
+    for (name, bytes) in v1 {
+        let committed = std::fs::read(test_dir("golden").join(name)).unwrap();
+        assert!(committed == bytes, "{name} differs from the 1.x form of the writer");
+    }
 }
 
-fn check_model(img: &Image) {
+fn check_model(img: &Image, major: u16) {
     let parts = sample_parts();
-    assert_eq!(img.header().format_major, 1);
+    assert_eq!(img.header().format_major, major);
     assert_eq!(img.header().format_minor, 0);
     assert_eq!(img.sections().len(), 8);
     assert_eq!(img.platform().unwrap(), &parts.platform);
@@ -25,8 +32,13 @@ fn check_model(img: &Image) {
     assert_eq!(img.threads().unwrap(), parts.threads.as_slice());
     assert_eq!(img.resources().unwrap(), &parts.resources);
 
-    let objects: Vec<ObjectRecord> = img.objects().unwrap().collect::<Result<_>>().unwrap();
-    assert_eq!(objects.len(), 9);
+    let in_payload: Vec<ObjectRecord> = img.objects().unwrap().collect::<Result<_>>().unwrap();
+    assert_eq!(in_payload.len(), 9);
+    let order: Vec<u32> = in_payload.iter().map(|r| r.id.0).collect();
+    assert_eq!(order, if major == 1 { vec![1, 2, 3, 4, 5, 6, 7, 8, 9] } else { V2_ORDER.to_vec() });
+    // By id from here.
+    let mut objects = in_payload;
+    objects.sort_by_key(|r| r.id.0);
     assert_eq!(objects[0].body, ObjectBody::Instance { class: POINT, values: vec![FieldValue::Int(3), FieldValue::Int(4)] });
     assert_eq!(objects[1].id, ObjectId(2));
     assert_eq!(objects[1].identity_hash, Some(0x1234_5678));
@@ -68,20 +80,22 @@ fn check_model(img: &Image) {
 
 #[test]
 fn golden_files_read_back() {
-    for name in ["v1.0-zstd.pcr", "v1.0-stored.pcr"] {
+    for (name, major) in [("v2.0-zstd.pcr", 2), ("v2.0-stored.pcr", 2), ("v1.0-zstd.pcr", 1), ("v1.0-stored.pcr", 1)] {
         let img = Image::open(&test_dir("golden").join(name)).unwrap();
-        check_model(&img);
+        check_model(&img, major);
     }
 }
 
 #[test]
 fn zstd_golden_has_many_chunks_and_stored_has_none() {
-    let img = Image::open(&test_dir("golden").join("v1.0-zstd.pcr")).unwrap();
-    let objects = img.section(SectionKind::OBJECTS).unwrap();
-    assert_eq!(objects.codec, 1);
-    assert!(objects.chunk_count > 2, "{objects:?}");
-    let img = Image::open(&test_dir("golden").join("v1.0-stored.pcr")).unwrap();
-    assert!(img.sections().iter().all(|s| s.codec == 0 && s.chunk_count == 0));
+    for v in ["v1.0", "v2.0"] {
+        let img = Image::open(&test_dir("golden").join(format!("{v}-zstd.pcr"))).unwrap();
+        let objects = img.section(SectionKind::OBJECTS).unwrap();
+        assert_eq!(objects.codec, 1);
+        assert!(objects.chunk_count > 2, "{objects:?}");
+        let img = Image::open(&test_dir("golden").join(format!("{v}-stored.pcr"))).unwrap();
+        assert!(img.sections().iter().all(|s| s.codec == 0 && s.chunk_count == 0));
+    }
 }
 
 #[test]

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use memmap2::{MmapMut, MmapOptions, UncheckedAdvice};
-use portacr_image::{page_size, FieldType};
+use portacr_image::{decode_reference_words, page_size, FieldType};
 
 /// Pseudo section kinds under which `Native.restoreSection` hands out the
 /// reference stream and the control block (Payload.java uses the same).
@@ -50,8 +50,10 @@ pub const OBJECT_COUNT: usize = 3;
 pub const DECODED_REFS: usize = 4;
 /// Non-zero when decoding the reference stream failed.
 pub const FAILED: usize = 5;
+/// 1 when OBJECTS records name their ids (format 2.x), 0 for 1.x.
+pub const OBJECTS_NAME_IDS: usize = 6;
 /// Number of reference-stream chunks; then `count + 1` byte offsets.
-pub const REFS_CHUNKS: usize = 6;
+pub const REFS_CHUNKS: usize = 7;
 /// Records of the reference stream per chunk (one unit of pass-2 work).
 pub const REFS_CHUNK_RECORDS: u64 = 4096;
 /// How far ahead of pass 2 the reference stream is decoded.
@@ -80,11 +82,18 @@ pub struct HeapPayload {
 }
 
 impl HeapPayload {
-    pub fn new(objects: MmapMut, objects_len: usize, object_count: u64, refs: RefsWriter) -> std::io::Result<HeapPayload> {
+    pub fn new(
+        objects: MmapMut,
+        objects_len: usize,
+        object_count: u64,
+        named_ids: bool,
+        refs: RefsWriter,
+    ) -> std::io::Result<HeapPayload> {
         let RefsWriter { len, mut chunk_starts, frames, .. } = refs;
         chunk_starts.push(len as u64);
         let mut words = vec![0u64; REFS_CHUNKS + 1 + chunk_starts.len()];
         words[OBJECT_COUNT] = object_count;
+        words[OBJECTS_NAME_IDS] = named_ids as u64;
         words[REFS_CHUNKS] = frames.len() as u64;
         words[REFS_CHUNKS + 1..].copy_from_slice(&chunk_starts);
         let control = words.into_iter().map(AtomicU64::new).collect();
@@ -286,9 +295,18 @@ impl RefsWriter {
         Ok(())
     }
 
-    /// The instance `id` of class `class` whose values are `values`.
-    pub fn instance(&mut self, id: u64, class: u32, layout: &[FieldType], values: &[u8]) -> std::io::Result<()> {
-        let Some(slot) = self.ref_slots.get_mut(class as usize) else { return Ok(()) };
+    /// The instance `id` of class `class` whose values are `values`. With `words` (a
+    /// scratch vector), the references are a 2.x record's reference words, decoded here;
+    /// false if one decodes to id 0 (nothing is written then).
+    pub fn instance(
+        &mut self,
+        id: u64,
+        class: u32,
+        layout: &[FieldType],
+        values: &[u8],
+        words: Option<&mut Vec<u32>>,
+    ) -> std::io::Result<bool> {
+        let Some(slot) = self.ref_slots.get_mut(class as usize) else { return Ok(true) };
         // Taken out and put back (no copy) so that `begin` may borrow self.
         let slots = slot.take().unwrap_or_else(|| {
             let mut at = 0u32;
@@ -301,30 +319,65 @@ impl RefsWriter {
             }
             slots.into_boxed_slice()
         });
+        let read = |at: u32| {
+            let at = at as usize;
+            u32::from_le_bytes([values[at], values[at + 1], values[at + 2], values[at + 3]])
+        };
         let written = if slots.is_empty() {
-            Ok(())
+            Ok(true)
         } else {
-            self.begin(id, class).map(|()| {
-                for &at in slots.iter() {
-                    let at = at as usize;
-                    self.reference(id, u32::from_le_bytes([values[at], values[at + 1], values[at + 2], values[at + 3]]));
+            match words {
+                Some(ids) => {
+                    ids.clear();
+                    if !decode_reference_words(id as u32, slots.iter().map(|&at| read(at)), |r| ids.push(r)) {
+                        self.ref_slots[class as usize] = Some(slots);
+                        return Ok(false);
+                    }
+                    self.begin(id, class).map(|()| {
+                        for &r in ids.iter() {
+                            self.reference(id, r);
+                        }
+                        true
+                    })
                 }
-            })
+                None => self.begin(id, class).map(|()| {
+                    for &at in slots.iter() {
+                        self.reference(id, read(at));
+                    }
+                    true
+                }),
+            }
         };
         self.ref_slots[class as usize] = Some(slots);
         written
     }
 
-    /// The reference array `id` whose elements are `elements` (4 bytes each).
-    pub fn array(&mut self, id: u64, length: u32, elements: &[u8]) -> std::io::Result<()> {
+    /// The reference array `id` whose elements are `elements` (4 bytes each); with `words`,
+    /// as [`RefsWriter::instance`].
+    pub fn array(&mut self, id: u64, length: u32, elements: &[u8], words: Option<&mut Vec<u32>>) -> std::io::Result<bool> {
         if length == 0 {
-            return Ok(());
+            return Ok(true);
         }
-        self.begin(id, 0x8000_0000 | length)?;
-        for element in elements.chunks_exact(4) {
-            self.reference(id, u32::from_le_bytes([element[0], element[1], element[2], element[3]]));
+        let raw = elements.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
+        match words {
+            Some(ids) => {
+                ids.clear();
+                if !decode_reference_words(id as u32, raw, |r| ids.push(r)) {
+                    return Ok(false);
+                }
+                self.begin(id, 0x8000_0000 | length)?;
+                for &r in ids.iter() {
+                    self.reference(id, r);
+                }
+            }
+            None => {
+                self.begin(id, 0x8000_0000 | length)?;
+                for r in raw {
+                    self.reference(id, r);
+                }
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Compresses the last chunk; returns the stream's raw and compressed bytes.

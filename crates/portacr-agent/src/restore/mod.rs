@@ -261,7 +261,7 @@ impl RestoreState {
         let classes = self.image.classes().map_err(image_err)?;
         let layouts = self.image.layouts().map_err(image_err)?;
         let mut refs = heap_payload::RefsWriter::new(classes.len()).map_err(|e| image_err(ImageError::Write(e)))?;
-        let counts = match objects_scan::scan(&objects[..objects_len], classes, layouts, Some(&mut refs)) {
+        let counts = match objects_scan::scan(&objects[..objects_len], classes, layouts, Some(&mut refs), self.image.objects_name_ids()) {
             Ok(c) => c,
             Err(mine) => {
                 // The image crate's reader names the defect in the format's
@@ -274,7 +274,7 @@ impl RestoreState {
             }
         };
         let (refs_raw, refs_compressed) = refs.finish().map_err(|e| image_err(ImageError::Write(e)))?;
-        let heap = heap_payload::HeapPayload::new(objects, objects_len, counts.objects, refs)
+        let heap = heap_payload::HeapPayload::new(objects, objects_len, counts.objects, self.image.objects_name_ids(), refs)
             .map_err(|e| image_err(ImageError::Write(e)))?;
         let _ = self.heap.set(heap);
         if let Some(heap) = self.static_heap() {

@@ -7,7 +7,7 @@
 //! a promise: a JVM with uncompressed oops needs more, one with compact
 //! headers less; spec/restore.md §3 says why that is good enough.
 
-use portacr_image::{ClassRecord, ImageError, Layouts, Location, PrimKind, SectionKind};
+use portacr_image::{read_step, unzigzag, ClassRecord, ImageError, Layouts, Location, PrimKind, SectionKind};
 
 use super::heap_payload::RefsWriter;
 
@@ -34,14 +34,21 @@ fn align8(n: u64) -> u64 {
 
 /// Counts the records of an OBJECTS payload and estimates their heap size;
 /// with `refs`, also writes the reference stream of pass 2 (heap_payload.rs).
+/// `named_ids`: format 2.x records (spec/image-format.md §7), whose ids are
+/// checked here to be 1..N, each once, before any Java code relies on them.
 pub fn scan(
     data: &[u8],
     classes: &[ClassRecord],
     layouts: &Layouts,
     mut refs: Option<&mut RefsWriter>,
+    named_ids: bool,
 ) -> Result<ObjectCounts, ImageError> {
     let mut pos = 0usize;
     let mut counts = ObjectCounts::default();
+    // Ids seen (2.x): a bit per possible id; a record takes two bytes at least.
+    let mut seen = if named_ids { vec![0u64; data.len() / 2 / 64 + 1] } else { Vec::new() };
+    let (mut previous_id, mut highest) = (0u32, (0u32, 0u64, 0usize));
+    let mut words: Vec<u32> = Vec::new();
     let defect = |object: u64, at: usize, message: String| ImageError::Malformed {
         at: Location::record(SectionKind::OBJECTS, "object", object, at as u64),
         message,
@@ -57,9 +64,29 @@ pub fn scan(
         }
     };
     while pos < data.len() {
-        let object = counts.objects + 1;
+        let record = counts.objects + 1;
         let tag = data[pos];
         pos += 1;
+        let object = if named_ids {
+            let (step, used) = read_step(data, pos).map_err(|m| defect(record, pos, m.to_string()))?;
+            let id = previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
+            let (word, bit) = (id as usize / 64, id % 64);
+            if id == 0 || word >= seen.len() {
+                return Err(defect(record, pos, format!("object id {id} is beyond any possible object count")));
+            }
+            if seen[word] & (1 << bit) != 0 {
+                return Err(defect(record, pos, format!("object id {id} is given twice")));
+            }
+            seen[word] |= 1 << bit;
+            if id > highest.0 {
+                highest = (id, record, pos);
+            }
+            pos += used;
+            previous_id = id;
+            id as u64
+        } else {
+            record
+        };
         if tag & 0x80 != 0 {
             take(&mut pos, 4, object)?;
         }
@@ -80,7 +107,10 @@ pub fn scan(
                     .ok_or_else(|| defect(object, at, format!("no layout for class {index}")))?;
                 let values = take(&mut pos, bytes, object)?;
                 if let (Some(refs), Some(layout)) = (refs.as_deref_mut(), layouts.layout(index)) {
-                    refs.instance(object, index, layout, &data[values..values + bytes]).map_err(ImageError::Write)?;
+                    let words = named_ids.then_some(&mut words);
+                    if !refs.instance(object, index, layout, &data[values..values + bytes], words).map_err(ImageError::Write)? {
+                        return Err(defect(record, values, "a reference word decodes to object id 0".into()));
+                    }
                 }
                 align8(HEADER + bytes as u64)
             }
@@ -105,7 +135,10 @@ pub fn scan(
                 let length = read_u32(data, at) as usize;
                 let elements = take(&mut pos, length * 4, object)?;
                 if let Some(refs) = refs.as_deref_mut() {
-                    refs.array(object, length as u32, &data[elements..elements + length * 4]).map_err(ImageError::Write)?;
+                    let words = named_ids.then_some(&mut words);
+                    if !refs.array(object, length as u32, &data[elements..elements + length * 4], words).map_err(ImageError::Write)? {
+                        return Err(defect(record, elements, "a reference word decodes to object id 0".into()));
+                    }
                 }
                 align8(HEADER + 4 * length as u64)
             }
@@ -127,6 +160,10 @@ pub fn scan(
         counts.objects += 1;
         counts.estimated_heap_bytes += heap;
     }
+    let (id, record, at) = highest;
+    if id as u64 > counts.objects {
+        return Err(defect(record, at, format!("object id {id} is above the {} objects of the image", counts.objects)));
+    }
     Ok(counts)
 }
 
@@ -140,10 +177,10 @@ mod tests {
         let layouts = Layouts::default();
         // A STRING whose length says 10 bytes but 2 follow.
         let data = [4u8, 0, 10, 0, 0, 0, b'a', b'b'];
-        let e = scan(&data, &classes, &layouts, None).unwrap_err().to_string();
+        let e = scan(&data, &classes, &layouts, None, false).unwrap_err().to_string();
         assert!(e.contains("object 1") && e.contains("truncated"), "{e}");
         let ok = [4u8, 0, 2, 0, 0, 0, b'a', b'b', 5, 0, 0, 0, 0];
-        let counts = scan(&ok, &classes, &layouts, None).unwrap();
+        let counts = scan(&ok, &classes, &layouts, None, false).unwrap();
         assert_eq!(counts.objects, 2);
         assert_eq!(counts.estimated_heap_bytes, STRING_OBJECT + 24);
     }

@@ -92,49 +92,66 @@ pub fn sample_classes() -> Vec<ClassRecord> {
     ]
 }
 
-/// Objects 1..=9.
+/// The order in which the 2.x golden image writes objects 1..=9: not their id order, as
+/// the capture's depth-first walk writes them (spec/image-format.md §7.3).
+pub const V2_ORDER: [u32; 9] = [1, 2, 4, 6, 5, 3, 7, 9, 8];
+
+/// Objects 1..=9, in 2.x form, in the order [`V2_ORDER`].
 pub fn sample_objects() -> ObjectsEncoder {
-    let mut o = ObjectsEncoder::new();
-    // 1: Point(3, 4)
-    o.push(None, &ObjectBody::Instance { class: POINT, values: vec![FieldValue::Int(3), FieldValue::Int(4)] });
-    // 2: Point3, hashed, every primitive type, NaN with payload, next -> 1
-    o.push(
-        Some(0x1234_5678),
-        &ObjectBody::Instance {
-            class: POINT3,
-            values: vec![
-                FieldValue::Int(-1),
-                FieldValue::Int(i32::MAX),
-                FieldValue::Long(i64::MIN),
-                FieldValue::Double(0x7ff8_0000_0000_0001),
-                FieldValue::Float(0x3fc0_0000),
-                FieldValue::Boolean(1),
-                FieldValue::Byte(-128),
-                FieldValue::Char(0x20ac),
-                FieldValue::Short(-2),
-                FieldValue::Ref(ObjectId(1)),
-            ],
-        },
-    );
-    // 3: int[] {1, -1, 65536}
+    sample_objects_in(ObjectsEncoder::new(), &V2_ORDER)
+}
+
+/// Objects 1..=9 in 1.x form (id order).
+pub fn sample_objects_v1() -> ObjectsEncoder {
+    sample_objects_in(ObjectsEncoder::v1(), &[1, 2, 3, 4, 5, 6, 7, 8, 9])
+}
+
+fn sample_objects_in(mut o: ObjectsEncoder, order: &[u32]) -> ObjectsEncoder {
     let ints: Vec<u8> = [1i32, -1, 65536].iter().flat_map(|v| v.to_le_bytes()).collect();
-    o.push(None, &ObjectBody::PrimArray { class: INT_ARRAY, elem: PrimKind::Int, data: &ints });
-    // 4: Object[] {1, null, 5, 6}
-    o.push(
-        Some(7),
-        &ObjectBody::RefArray { class: OBJECT_ARRAY, elements: vec![ObjectId(1), ObjectId(0), ObjectId(5), ObjectId(6)] },
-    );
-    // 5: "hello" Latin-1, interned
-    o.push(None, &ObjectBody::String { interned: true, utf16: false, chars: b"h\xe9llo" });
-    // 6: "π≈3" UTF-16
     let utf16: Vec<u8> = "π≈3".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    o.push(None, &ObjectBody::String { interned: false, utf16: true, chars: &utf16 });
-    // 7: the Class object of demo.Point
-    o.push(None, &ObjectBody::Symbolic(0));
-    // 8: boolean[] {true, false}
-    o.push(None, &ObjectBody::PrimArray { class: BOOL_ARRAY, elem: PrimKind::Boolean, data: &[1, 0] });
-    // 9: the current thread
-    o.push(None, &ObjectBody::Symbolic(1));
+    for &id in order {
+        let (hash, body) = match id {
+            // 1: Point(3, 4)
+            1 => (None, ObjectBody::Instance { class: POINT, values: vec![FieldValue::Int(3), FieldValue::Int(4)] }),
+            // 2: Point3, hashed, every primitive type, NaN with payload, next -> 1
+            2 => (
+                Some(0x1234_5678),
+                ObjectBody::Instance {
+                    class: POINT3,
+                    values: vec![
+                        FieldValue::Int(-1),
+                        FieldValue::Int(i32::MAX),
+                        FieldValue::Long(i64::MIN),
+                        FieldValue::Double(0x7ff8_0000_0000_0001),
+                        FieldValue::Float(0x3fc0_0000),
+                        FieldValue::Boolean(1),
+                        FieldValue::Byte(-128),
+                        FieldValue::Char(0x20ac),
+                        FieldValue::Short(-2),
+                        FieldValue::Ref(ObjectId(1)),
+                    ],
+                },
+            ),
+            // 3: int[] {1, -1, 65536}
+            3 => (None, ObjectBody::PrimArray { class: INT_ARRAY, elem: PrimKind::Int, data: &ints }),
+            // 4: Object[] {1, null, 5, 6}
+            4 => (
+                Some(7),
+                ObjectBody::RefArray { class: OBJECT_ARRAY, elements: vec![ObjectId(1), ObjectId(0), ObjectId(5), ObjectId(6)] },
+            ),
+            // 5: "hello" Latin-1, interned
+            5 => (None, ObjectBody::String { interned: true, utf16: false, chars: b"h\xe9llo" }),
+            // 6: "π≈3" UTF-16
+            6 => (None, ObjectBody::String { interned: false, utf16: true, chars: &utf16 }),
+            // 7: the Class object of demo.Point
+            7 => (None, ObjectBody::Symbolic(0)),
+            // 8: boolean[] {true, false}
+            8 => (None, ObjectBody::PrimArray { class: BOOL_ARRAY, elem: PrimKind::Boolean, data: &[1, 0] }),
+            // 9: the current thread
+            _ => (None, ObjectBody::Symbolic(1)),
+        };
+        o.push_with_id(ObjectId(id), hash, &body);
+    }
     o
 }
 
@@ -232,7 +249,15 @@ pub fn sample_parts() -> Parts {
 
 /// Encodes `parts`; `chunk` is the chunk raw size (small to get many chunks).
 pub fn build(parts: &Parts, zstd_level: i32, chunk: usize) -> Vec<u8> {
+    build_as(parts, zstd_level, chunk, false)
+}
+
+/// [`build`], as a format 1.0 file when `format_1` (`parts.objects` must then be 1.x).
+pub fn build_as(parts: &Parts, zstd_level: i32, chunk: usize, format_1: bool) -> Vec<u8> {
     let mut w = ImageWriter::new(Cursor::new(Vec::new()), WriterOptions { zstd_level }).unwrap();
+    if format_1 {
+        w.write_format_1();
+    }
     w.set_chunk_raw_size(chunk).unwrap();
     w.write_bincode_section(SectionKind::PLATFORM, &parts.platform).unwrap();
     w.write_bincode_section(SectionKind::LAUNCH, &parts.launch).unwrap();
@@ -259,6 +284,20 @@ pub fn golden_zstd() -> Vec<u8> {
 /// The stored (codec 0) golden image.
 pub fn golden_stored() -> Vec<u8> {
     build(&sample_parts(), 0, 64)
+}
+
+/// The parts of the format 1.0 golden images: the same model, 1.x objects.
+pub fn sample_parts_v1() -> Parts {
+    Parts { objects: sample_objects_v1().into_bytes(), ..sample_parts() }
+}
+
+/// The format 1.0 golden images, as the 1.x writer wrote them (frozen: committed in 1.0).
+pub fn golden_v1_zstd() -> Vec<u8> {
+    build_as(&sample_parts_v1(), 3, 64, true)
+}
+
+pub fn golden_v1_stored() -> Vec<u8> {
+    build_as(&sample_parts_v1(), 0, 64, true)
 }
 
 pub fn bless() -> bool {

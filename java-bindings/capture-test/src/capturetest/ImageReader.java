@@ -189,21 +189,39 @@ final class ImageReader {
         }
     }
 
+    /**
+     * Format 2.x (spec/image-format.md §7): each record names its id by a step from the
+     * previous record's, and holds its references as words relative to each other.
+     */
     private void readObjects(In in) {
+        List<Obj> inOrder = new ArrayList<>();
+        int previousId = 0;
         while (in.b.hasRemaining()) {
             Obj o = new Obj();
-            o.id = objects.size() + 1;
             int tag = in.u8();
+            int step = 0;
+            for (int shift = 0; ; shift += 7) {
+                int b = in.u8();
+                step |= (b & 0x7F) << shift;
+                if (b < 0x80) break;
+                if (shift >= 28) throw new IllegalStateException("id step too long after object " + previousId);
+            }
+            o.id = previousId + 1 + ((step >>> 1) ^ -(step & 1));
+            previousId = o.id;
             if ((tag & 0x70) != 0) throw new IllegalStateException("reserved tag bits set in object " + o.id);
             o.kind = tag & 0x0F;
             o.hashed = (tag & 0x80) != 0;
             if (o.hashed) o.ihash = in.u32();
+            int base = o.id;
             switch (o.kind) {
                 case 1: {
                     o.classIndex = in.u32();
                     ClassRec c = classes.get(o.classIndex);
                     for (int i = 0; i < c.layoutNames.size(); i++) {
-                        o.fields.put(c.layoutNames.get(i), readValue(in, c.layoutDescs.get(i).charAt(0)));
+                        char d = c.layoutDescs.get(i).charAt(0);
+                        long v = readValue(in, d);
+                        if ((d == 'L' || d == '[') && v != 0) v = base = reference(base, (int) v);
+                        o.fields.put(c.layoutNames.get(i), v);
                     }
                     break;
                 }
@@ -213,7 +231,11 @@ final class ImageReader {
                     char d = classes.get(o.classIndex).name.charAt(1);
                     if ((o.kind == 3) != (d == 'L' || d == '[')) throw new IllegalStateException("array kind/class mismatch in object " + o.id);
                     o.elements = new long[o.length];
-                    for (int i = 0; i < o.length; i++) o.elements[i] = readValue(in, d);
+                    for (int i = 0; i < o.length; i++) {
+                        long v = readValue(in, d);
+                        if (o.kind == 3 && v != 0) v = base = reference(base, (int) v);
+                        o.elements[i] = v;
+                    }
                     break;
                 }
                 case 4: {
@@ -231,8 +253,21 @@ final class ImageReader {
                 default:
                     throw new IllegalStateException("bad object kind " + o.kind + " for object " + o.id);
             }
-            objects.add(o);
+            inOrder.add(o);
         }
+        // By id; every id 1..N exactly once.
+        Obj[] byId = new Obj[inOrder.size()];
+        for (Obj o : inOrder) {
+            if (o.id <= 0 || o.id > byId.length || byId[o.id - 1] != null) throw new IllegalStateException("object id " + o.id + " out of range or given twice");
+            byId[o.id - 1] = o;
+        }
+        objects.addAll(java.util.Arrays.asList(byId));
+    }
+
+    /** The id a reference word names: {@code base + unzigzag(word - 1)}. */
+    private static int reference(int base, int word) {
+        int z = word - 1;
+        return base + ((z >>> 1) ^ -(z & 1));
     }
 
     private void readStatics(In in) {

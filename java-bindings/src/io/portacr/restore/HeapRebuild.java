@@ -86,7 +86,15 @@ final class HeapRebuild {
     int[] repairIds = new int[16];
     int repairCount;
 
+    /**
+     * Whether OBJECTS records name their ids (image format 2.x: records in the capture's
+     * depth-first order, each with a step to its id); else record k is object k+1 (1.x).
+     * The agent has checked that the ids are 1..N, each once (restore/objects_scan.rs).
+     */
+    private final boolean namedIds;
+
     HeapRebuild(Payload objects, Payload refs, Payload control, RestoredClasses classes, Object[] symbols) {
+        this.namedIds = control.word(OBJECTS_NAME_IDS) != 0;
         this.objects = objects;
         this.refs = refs;
         this.control = control;
@@ -146,7 +154,7 @@ final class HeapRebuild {
 
     /** Control block words (restore/heap_payload.rs). */
     private static final int CONSUMED_OBJECTS = 0, CONSUMED_REFS = 1, DONE = 2, OBJECT_COUNT = 3, DECODED_REFS = 4, FAILED = 5,
-        REFS_CHUNKS = 6;
+        OBJECTS_NAME_IDS = 6, REFS_CHUNKS = 7;
     /** Bytes read between two read marks: the agent gives memory back in steps of this. */
     private static final long MARK_STEP = 1 << 20;
 
@@ -221,10 +229,10 @@ final class HeapRebuild {
 
     private void finish(Walker a, Walker b, long expected) throws RestoreFailedException {
         rethrow(failure.get());
-        if (a.id != expected || (b != null && b.id != expected) || a.pos != objects.length) {
-            throw objects.defect(a.pos, a.id + " objects read, the agent counted " + expected);
+        if (a.records != expected || (b != null && b.records != expected) || a.pos != objects.length) {
+            throw objects.defect(a.pos, a.records + " objects read, the agent counted " + expected);
         }
-        count = a.id;
+        count = a.records;
         hashesRecorded = a.hashesRecorded + (b == null ? 0 : b.hashesRecorded);
         hashesNotSet = a.hashesNotSet + (b == null ? 0 : b.hashesNotSet);
         published(a, objects.length);
@@ -259,7 +267,8 @@ final class HeapRebuild {
     private final class Walker implements Runnable {
         final int role;
         long pos, marked;
-        int id;
+        /** Records read, and the id of the last one. */
+        int records, id;
         int hashesRecorded, hashesNotSet;
         long nanos;
 
@@ -273,7 +282,7 @@ final class HeapRebuild {
             try {
                 final long length = objects.length;
                 while (pos < length && failure.get() == null) {
-                    long next = allocateChunk(this, pos, id + chunk);
+                    long next = allocateChunk(this, pos, records + chunk);
                     if (next == pos) throw objects.defect(pos, "more records than the " + (byId.length - 1) + " objects the agent counted");
                     pos = next;
                     if (pos - marked >= MARK_STEP) {
@@ -305,17 +314,33 @@ final class HeapRebuild {
      * in separate methods, what runs interpreted meanwhile is this loop, and the record
      * methods keep their own compiled code.
      */
-    private long allocateChunk(Walker w, long pos, int lastId) throws RestoreFailedException {
+    private long allocateChunk(Walker w, long pos, int lastRecord) throws RestoreFailedException {
         final Payload p = objects;
         final long length = p.length;
+        final int last = byId.length - 1;
+        int records = w.records;
         int id = w.id;
-        if (lastId >= byId.length) lastId = byId.length - 1;
-        while (pos < length && id < lastId) {
-            id++;
+        if (lastRecord > last) lastRecord = last;
+        while (pos < length && records < lastRecord) {
+            records++;
             long at = pos;
             int tag = p.u8At(pos);
             pos++;
-            if ((tag & 0x70) != 0) throw p.defect(at, "object " + id + ": reserved tag bits in 0x" + Integer.toHexString(tag));
+            if ((tag & 0x70) != 0) throw p.defect(at, "object " + records + ": reserved tag bits in 0x" + Integer.toHexString(tag));
+            if (namedIds) {
+                p.need(pos, 1, "id step");
+                int step = p.u8At(pos);
+                pos++;
+                if (step >= 0x80) {
+                    long v = longStep(pos - 1);
+                    step = (int) v;
+                    pos += (v >>> 32) - 1;
+                }
+                id = id + 1 + ((step >>> 1) ^ -(step & 1));
+                if (id <= 0 || id > last) throw p.defect(at, "object " + records + ": id " + Integer.toUnsignedString(id) + " out of range (1.." + last + ")");
+            } else {
+                id = records;
+            }
             int hash = 0;
             if ((tag & 0x80) != 0) {
                 p.need(pos, 4, "identity hash");
@@ -328,11 +353,29 @@ final class HeapRebuild {
                 case KIND_REF_ARRAY: pos = refArrayRecord(w, id, at, pos, tag, hash); break;
                 case KIND_STRING: pos = stringRecord(w, id, at, pos, tag, hash); break;
                 case KIND_SYMBOLIC: pos = symbolicRecord(w, id, at, pos); break;
-                default: throw p.defect(at, "object " + id + ": unknown object kind " + (tag & 0x0F));
+                default: throw p.defect(at, "object " + records + ": unknown object kind " + (tag & 0x0F));
             }
         }
+        w.records = records;
         w.id = id;
         return pos;
+    }
+
+    /**
+     * A step of more than one byte (spec/image-format.md §7) starting at {@code pos}: its
+     * value in the low 32 bits, the bytes it takes above them.
+     */
+    private long longStep(long pos) throws RestoreFailedException {
+        final Payload p = objects;
+        int value = 0;
+        for (int i = 0; i < 5; i++) {
+            p.need(pos + i, 1, "id step");
+            int b = p.u8At(pos + i);
+            if (i == 4 && b > 0x0f) throw p.defect(pos, "id step longer than 32 bits");
+            value |= (b & 0x7f) << (7 * i);
+            if (b < 0x80) return ((long) (i + 1) << 32) | (value & 0xFFFFFFFFL);
+        }
+        throw p.defect(pos, "id step longer than 5 bytes");
     }
 
     /** Object {@code id} is {@code o}; its recorded identity hash, if any, is written into it. */

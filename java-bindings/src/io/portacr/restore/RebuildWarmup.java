@@ -169,15 +169,17 @@ public final class RebuildWarmup {
             refsLength = refs.size;
             objectsAt = objects.copyOut();
             refsAt = refs.copyOut();
-            // Control block: consumed marks, done, object count, decoded end, failed, one chunk.
-            controlLength = 8L * (6 + 3);
+            // Control block: consumed marks, done, object count, decoded end, failed, records
+            // with ids (format 2.x), one chunk.
+            controlLength = 8L * (7 + 3);
             controlAt = JdkUnsafe.allocateMemory(controlLength);
             JdkUnsafe.setMemory(controlAt, controlLength, (byte) 0);
             JdkUnsafe.putLong(null, controlAt + 8L * 3, count);
             JdkUnsafe.putLong(null, controlAt + 8L * 4, refsLength);
             JdkUnsafe.putLong(null, controlAt + 8L * 6, 1);
-            JdkUnsafe.putLong(null, controlAt + 8L * 7, 0);
-            JdkUnsafe.putLong(null, controlAt + 8L * 8, refsLength);
+            JdkUnsafe.putLong(null, controlAt + 8L * 7, 1);
+            JdkUnsafe.putLong(null, controlAt + 8L * 8, 0);
+            JdkUnsafe.putLong(null, controlAt + 8L * 9, refsLength);
         }
 
         /** One rebuild of the image, both passes, as HeapRestore runs them. */
@@ -216,7 +218,13 @@ public final class RebuildWarmup {
          * one type, ...), referring to each other so that pass 2 sets every kind of slot.
          */
         private void write() {
-            for (int g = 0; g < GROUPS; g++) {
+            // Groups in the order 0, 2, 4, ..., then 1, 3, 5, ...: records name their ids
+            // (format 2.x), and the steps between groups take one and two bytes, as the
+            // steps of a depth-first capture do.
+            for (int g0 = 0; g0 < 2 * GROUPS; g0 += 2) {
+                int g = g0 < GROUPS ? g0 : g0 - GROUPS + 1;
+                if (g >= GROUPS) continue;
+                count = g * PER_GROUP;
                 int first = count + 1;
                 // ids: first..first+3 samples, +4..+5 strings, +6 prim array, +7 object array,
                 // +8 string array, +9 symbolic, +10 sample, +11 string, +12 map, +13 pair (no
@@ -235,6 +243,21 @@ public final class RebuildWarmup {
                 sampleArray(first, g);
                 if (count != first + PER_GROUP - 1) throw new IllegalStateException("warm-up record count");
             }
+            count = GROUPS * PER_GROUP;
+        }
+
+        private int previousId;
+
+        /** The record's step to its id (spec/image-format.md §7), for id {@code count + 1}. */
+        private void step() {
+            int id = count + 1;
+            int z = zigzag(id - previousId - 1);
+            while ((z & ~0x7F) != 0) {
+                objects.u8((z & 0x7F) | 0x80);
+                z >>>= 7;
+            }
+            objects.u8(z);
+            previousId = id;
         }
 
         private int tag(int kind, int g, int k) {
@@ -244,6 +267,7 @@ public final class RebuildWarmup {
         private void header(int kind, int g, int k) {
             int tag = tag(kind, g, k);
             objects.u8(tag);
+            step();
             if ((tag & 0x80) != 0) objects.u32(0x1234567 + 31 * count);
             count++;
         }
@@ -354,6 +378,7 @@ public final class RebuildWarmup {
 
         private void symbolic(int g) {
             objects.u8(5);
+            step();
             count++;
             objects.u32(g % symbols.length);
         }
