@@ -60,8 +60,12 @@ final class HeapWalker implements ClassTable.LoaderObjects {
     private final HashMap<Integer, String> rootLabels = new HashMap<>();
     private String pendingRootLabel;
     private int processing;     // id whose record is being written: the parent of what it reaches
-    /** Discovered objects whose records are not written yet; the top is written next. */
-    private int[] pending = new int[1 << 12];
+    /**
+     * Discovered objects whose records are not written yet; the top is written next. Small
+     * at first, so that the warm-up's walks grow it too: a growth first met in the real walk
+     * was an uncommon trap that threw the compiled {@code discoverNew} away mid-walk.
+     */
+    private int[] pending = new int[16];
     private int pendingCount;
     /** The id of the record written last (the base of the next record's step). */
     private int lastWritten;
