@@ -13,7 +13,10 @@ pub mod writer;
 pub use error::{ImageError, Location, Part, Result};
 pub use layout::{FileHeader, SectionEntry};
 pub use model::*;
-pub use reader::{decode_reference_words, page_size, read_step, unzigzag, zigzag, Image, Layouts, ObjectIter, StaticsIter};
+pub use reader::{
+    decode_reference_word, decode_reference_words, page_size, read_step, unzigzag, zigzag, Image, Layouts, ObjectIter, StaticsIter,
+    StepError,
+};
 pub use verify::{verify, VerifyReport};
 pub use writer::{
     write_image_dir, write_image_dir_with, ImageWriter, ObjectsEncoder, PendingImage, StaticsEncoder,

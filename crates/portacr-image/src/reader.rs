@@ -775,39 +775,66 @@ pub fn unzigzag(z: u32) -> u32 {
     (z >> 1) ^ (z & 1).wrapping_neg()
 }
 
+/// Why a 2.x step (spec §7) could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepError {
+    /// The payload ends inside the step.
+    Truncated,
+    /// More than 5 bytes, or more than 32 bits.
+    TooLong,
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StepError::Truncated => "truncated id step",
+            StepError::TooLong => "id step longer than 32 bits",
+        })
+    }
+}
+
 /// Reads a 2.x step (unsigned LEB128, at most 5 bytes, at most 32 bits) at `pos`; returns it
-/// and the bytes it took, or a message naming the defect.
-pub fn read_step(data: &[u8], pos: usize) -> std::result::Result<(u32, usize), &'static str> {
+/// and the bytes it took.
+pub fn read_step(data: &[u8], pos: usize) -> std::result::Result<(u32, usize), StepError> {
     let mut value = 0u32;
     for i in 0..5 {
-        let Some(&b) = data.get(pos + i) else { return Err("truncated id step") };
+        let Some(&b) = data.get(pos + i) else { return Err(StepError::Truncated) };
         if i == 4 && b > 0x0f {
-            return Err("id step longer than 32 bits");
+            return Err(StepError::TooLong);
         }
         value |= u32::from(b & 0x7f) << (7 * i);
         if b & 0x80 == 0 {
             return Ok((value, i + 1));
         }
     }
-    Err("id step longer than 5 bytes")
+    // Not reached: a fifth byte either ends the step or is refused above.
+    Err(StepError::TooLong)
 }
 
-/// Decodes the reference words of one 2.x record into ids in place (spec §7): `base` starts
-/// at the record's id and follows the previous non-null reference. None if a word decodes
-/// to 0, which no reference can be.
+/// Decodes one reference word of a 2.x record (spec §7) against `base`, the record's id or
+/// its previous non-null reference, which it moves on: `Some(0)` for null, `Some(id)`, or
+/// None if the word decodes to id 0, which no reference can be.
+pub fn decode_reference_word(base: &mut u32, word: u32) -> Option<u32> {
+    if word == 0 {
+        return Some(0);
+    }
+    let r = base.wrapping_add(unzigzag(word - 1));
+    if r == 0 {
+        return None;
+    }
+    *base = r;
+    Some(r)
+}
+
+/// Decodes the reference words of one 2.x record, in order, into `out`; false if one
+/// decodes to id 0 ([`decode_reference_word`]).
 pub fn decode_reference_words(id: u32, words: impl Iterator<Item = u32>, mut out: impl FnMut(u32)) -> bool {
     let mut base = id;
     for w in words {
-        if w == 0 {
-            out(0);
-            continue;
+        match decode_reference_word(&mut base, w) {
+            Some(r) => out(r),
+            None => return false,
         }
-        let r = base.wrapping_add(unzigzag(w - 1));
-        if r == 0 {
-            return false;
-        }
-        base = r;
-        out(r);
     }
     true
 }
@@ -833,9 +860,9 @@ impl<'a> ObjectIter<'a> {
         }
         let id = if self.named_ids {
             let p = cur.pos;
-            let (step, used) = read_step(self.data, p).map_err(|m| match m {
-                "truncated id step" => ImageError::truncated(at_pos(p), "id step", 1, 0),
-                m => ImageError::malformed(at_pos(p), m),
+            let (step, used) = read_step(self.data, p).map_err(|e| match e {
+                StepError::Truncated => ImageError::truncated(at_pos(p), "id step", 1, 0),
+                StepError::TooLong => ImageError::malformed(at_pos(p), e.to_string()),
             })?;
             cur.pos += used;
             let id = self.previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
@@ -874,16 +901,10 @@ impl<'a> ObjectIter<'a> {
                     raw = rest;
                 }
                 if named_ids {
-                    let words: Vec<u32> =
-                        values.iter().filter_map(|v| if let FieldValue::Ref(o) = v { Some(o.0) } else { None }).collect();
-                    let mut ids = Vec::with_capacity(words.len());
-                    if !decode_reference_words(id, words.into_iter(), |r| ids.push(r)) {
-                        return Err(words_defect(p));
-                    }
-                    let mut ids = ids.into_iter();
+                    let mut base = id;
                     for v in values.iter_mut() {
                         if let FieldValue::Ref(o) = v {
-                            o.0 = ids.next().unwrap_or(0);
+                            o.0 = decode_reference_word(&mut base, o.0).ok_or_else(|| words_defect(p))?;
                         }
                     }
                 }

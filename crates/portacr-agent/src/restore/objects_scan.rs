@@ -68,7 +68,7 @@ pub fn scan(
         let tag = data[pos];
         pos += 1;
         let object = if named_ids {
-            let (step, used) = read_step(data, pos).map_err(|m| defect(record, pos, m.to_string()))?;
+            let (step, used) = read_step(data, pos).map_err(|e| defect(record, pos, e.to_string()))?;
             let id = previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
             let (word, bit) = (id as usize / 64, id % 64);
             if id == 0 || word >= seen.len() {

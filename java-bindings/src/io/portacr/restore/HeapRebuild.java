@@ -10,7 +10,9 @@ import java.util.Arrays;
  * Rebuilds the OBJECTS section (spec/contracts.md §4) in this VM, in two passes over memory
  * the agent gives back as they read it (spec/restore.md §4.1, §4.4):
  * <ol>
- *   <li>every object is made in id order into {@link #byId}: instances with
+ *   <li>every object is made in record order (the capture's depth-first order, so the
+ *       rebuilt heap keeps objects next to what they refer to; id order for a format 1.x
+ *       image) and put into {@link #byId} at its id: instances with
  *       {@code Unsafe.allocateInstance} (no constructor) and their primitive fields set,
  *       primitive arrays filled in bulk, strings with their content (interned ones interned
  *       again so {@code ==} with literals holds), symbolic records bound to this VM's
