@@ -14,8 +14,8 @@ pub use error::{ImageError, Location, Part, Result};
 pub use layout::{FileHeader, SectionEntry};
 pub use model::*;
 pub use reader::{
-    decode_reference_word, decode_reference_words, page_size, read_step, unzigzag, zigzag, Image, Layouts, ObjectIter, StaticsIter,
-    StepError,
+    decode_reference_word, decode_reference_words, page_size, read_step, unzigzag, zigzag, IdDefect, Image, Layouts, ObjectIter,
+    RecordIds, StaticsIter, StepError,
 };
 pub use verify::{verify, VerifyReport};
 pub use writer::{

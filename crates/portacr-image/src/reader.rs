@@ -839,6 +839,72 @@ pub fn decode_reference_words(id: u32, words: impl Iterator<Item = u32>, mut out
     true
 }
 
+/// A 2.x record's id that breaks the rule "the ids are 1..N, each once" (spec §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdDefect {
+    /// 0, or more than the payload could hold records.
+    BeyondAnyCount(u32),
+    GivenTwice(u32),
+    /// Above N, known once every record is read.
+    AboveCount { id: u32, count: u64 },
+}
+
+impl std::fmt::Display for IdDefect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdDefect::BeyondAnyCount(id) => write!(f, "object id {id} is beyond any possible object count"),
+            IdDefect::GivenTwice(id) => write!(f, "object id {id} is given twice"),
+            IdDefect::AboveCount { id, count } => write!(f, "object id {id} is above the {count} objects of the image"),
+        }
+    }
+}
+
+/// Checks, record by record, that the ids a 2.x OBJECTS payload names are 1..N, each once:
+/// a bit per possible id, their number bounded by the payload (a record takes two bytes
+/// at least, tag and step), so the bitmap is at most a sixteenth of the payload.
+pub struct RecordIds {
+    bound: u64,
+    seen: Vec<u64>,
+    /// The highest id so far, with its record number and payload offset.
+    highest: (u32, u64, usize),
+}
+
+impl RecordIds {
+    /// For an OBJECTS payload of `payload_len` bytes.
+    pub fn new(payload_len: usize) -> RecordIds {
+        let bound = payload_len as u64 / 2;
+        RecordIds { bound, seen: vec![0; (bound / 64 + 1) as usize], highest: (0, 0, 0) }
+    }
+
+    /// Record number `record` (from 1), at payload offset `at`, names `id`. An id given
+    /// twice is counted as seen; an id beyond any count is not.
+    pub fn record(&mut self, id: u32, record: u64, at: usize) -> std::result::Result<(), IdDefect> {
+        if id == 0 || u64::from(id) > self.bound {
+            return Err(IdDefect::BeyondAnyCount(id));
+        }
+        let (word, bit) = (id as usize / 64, id % 64);
+        let twice = self.seen[word] & (1 << bit) != 0;
+        self.seen[word] |= 1 << bit;
+        if id > self.highest.0 {
+            self.highest = (id, record, at);
+        }
+        if twice {
+            return Err(IdDefect::GivenTwice(id));
+        }
+        Ok(())
+    }
+
+    /// After the last of `count` records: an id above `count`, with its record number and
+    /// offset. With no id given twice, every id 1..=count was then named once.
+    pub fn finish(&self, count: u64) -> std::result::Result<(), (IdDefect, u64, usize)> {
+        let (id, record, at) = self.highest;
+        if u64::from(id) > count {
+            return Err((IdDefect::AboveCount { id, count }, record, at));
+        }
+        Ok(())
+    }
+}
+
 impl<'a> ObjectIter<'a> {
     /// Payload offset of the next record.
     pub fn position(&self) -> usize {

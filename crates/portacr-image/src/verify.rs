@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::limits::MAX_ARRAY_DIMENSIONS;
 use crate::model::*;
-use crate::reader::{static_field_types, Image};
+use crate::reader::{static_field_types, Image, RecordIds};
 
 /// The outcome of [`verify`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,37 +152,19 @@ pub fn verify(image: &Image) -> VerifyReport {
         match image.objects() {
             Ok(mut iter) => {
                 objects_ok = true;
-                // 2.x records name their ids: they must be 1..N, each once. N is at most
-                // one record per two payload bytes (tag and step), which bounds the bitmap.
-                let bound = iter_bound(image);
-                let mut seen = vec![0u64; 0];
-                let mut highest = (0u32, 0u64, 0usize);
+                // 2.x records name their ids: they must be 1..N, each once.
+                let mut ids = image
+                    .objects_name_ids()
+                    .then(|| RecordIds::new(image.raw_length(SectionKind::OBJECTS).unwrap_or(0) as usize));
                 loop {
                     let offset = iter.position();
                     let Some(r) = iter.next() else { break };
                     match r {
                         Ok(rec) => {
                             c.objects += 1;
-                            let id = rec.id.0;
-                            let w = || format!("section OBJECTS, object {} (at payload offset {offset:#x})", c.objects);
-                            if id as u64 > bound {
-                                let m = format!("{}: object id {id} is beyond any possible object count", w());
-                                c.push(m);
+                            if let Some(Err(e)) = ids.as_mut().map(|ids| ids.record(rec.id.0, c.objects, offset)) {
+                                c.push(format!("section OBJECTS, object {} (at payload offset {offset:#x}): {e}", c.objects));
                                 objects_ok = false;
-                                continue;
-                            }
-                            let (word, bit) = (id as usize / 64, id % 64);
-                            if word >= seen.len() {
-                                seen.resize(word + 1, 0);
-                            }
-                            if seen[word] & (1 << bit) != 0 {
-                                let m = format!("{}: object id {id} is given twice", w());
-                                c.push(m);
-                                objects_ok = false;
-                            }
-                            seen[word] |= 1 << bit;
-                            if id > highest.0 {
-                                highest = (id, c.objects, offset);
                             }
                         }
                         Err(e) => {
@@ -191,12 +173,8 @@ pub fn verify(image: &Image) -> VerifyReport {
                         }
                     }
                 }
-                let (id, record, offset) = highest;
-                if objects_ok && id as u64 > c.objects {
-                    c.push(format!(
-                        "section OBJECTS, object {record}: object id {id} is above the {} objects of the image (at payload offset {offset:#x})",
-                        c.objects
-                    ));
+                if let (true, Some(Err((e, record, offset)))) = (objects_ok, ids.map(|ids| ids.finish(c.objects))) {
+                    c.push(format!("section OBJECTS, object {record}: {e} (at payload offset {offset:#x})"));
                     objects_ok = false;
                 }
             }
@@ -402,11 +380,3 @@ pub fn instance_field_names(classes: &[ClassRecord], class: u32) -> Vec<String> 
         .collect()
 }
 
-/// An upper bound of the number of objects of the image: its OBJECTS payload's bytes (2.x
-/// records take at least two), or `MAX_OBJECTS` for a 1.x image, whose ids are implied.
-fn iter_bound(image: &Image) -> u64 {
-    if !image.objects_name_ids() {
-        return crate::limits::MAX_OBJECTS;
-    }
-    image.raw_length(SectionKind::OBJECTS).map_or(0, |n| n / 2)
-}

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use memmap2::{MmapMut, MmapOptions, UncheckedAdvice};
-use portacr_image::{decode_reference_words, page_size, FieldType};
+use portacr_image::{decode_reference_words, page_size, zigzag, FieldType};
 
 /// Pseudo section kinds under which `Native.restoreSection` hands out the
 /// reference stream and the control block (Payload.java uses the same).
@@ -230,8 +230,7 @@ fn encode_reference(id: u32, reference: u32) -> u32 {
     if reference == 0 {
         return 0;
     }
-    let d = reference.wrapping_sub(id) as i32;
-    (((d << 1) ^ (d >> 31)) as u32).wrapping_add(1)
+    zigzag(reference.wrapping_sub(id)).wrapping_add(1)
 }
 
 /// Builds the reference stream during the scan of OBJECTS, compressed chunk
@@ -323,31 +322,7 @@ impl RefsWriter {
             let at = at as usize;
             u32::from_le_bytes([values[at], values[at + 1], values[at + 2], values[at + 3]])
         };
-        let written = if slots.is_empty() {
-            Ok(true)
-        } else {
-            match words {
-                Some(ids) => {
-                    ids.clear();
-                    if !decode_reference_words(id as u32, slots.iter().map(|&at| read(at)), |r| ids.push(r)) {
-                        self.ref_slots[class as usize] = Some(slots);
-                        return Ok(false);
-                    }
-                    self.begin(id, class).map(|()| {
-                        for &r in ids.iter() {
-                            self.reference(id, r);
-                        }
-                        true
-                    })
-                }
-                None => self.begin(id, class).map(|()| {
-                    for &at in slots.iter() {
-                        self.reference(id, read(at));
-                    }
-                    true
-                }),
-            }
-        };
+        let written = if slots.is_empty() { Ok(true) } else { self.references(id, class, slots.iter().map(|&at| read(at)), words) };
         self.ref_slots[class as usize] = Some(slots);
         written
     }
@@ -359,19 +334,32 @@ impl RefsWriter {
             return Ok(true);
         }
         let raw = elements.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
+        self.references(id, 0x8000_0000 | length, raw, words)
+    }
+
+    /// The record of object `id` with `header` and the references `raw`: ids, or with
+    /// `words` a 2.x record's reference words, decoded into it first; false, and nothing
+    /// written, if one decodes to id 0.
+    fn references(
+        &mut self,
+        id: u64,
+        header: u32,
+        raw: impl Iterator<Item = u32>,
+        words: Option<&mut Vec<u32>>,
+    ) -> std::io::Result<bool> {
         match words {
             Some(ids) => {
                 ids.clear();
                 if !decode_reference_words(id as u32, raw, |r| ids.push(r)) {
                     return Ok(false);
                 }
-                self.begin(id, 0x8000_0000 | length)?;
+                self.begin(id, header)?;
                 for &r in ids.iter() {
                     self.reference(id, r);
                 }
             }
             None => {
-                self.begin(id, 0x8000_0000 | length)?;
+                self.begin(id, header)?;
                 for r in raw {
                     self.reference(id, r);
                 }

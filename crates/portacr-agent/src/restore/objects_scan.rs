@@ -7,7 +7,7 @@
 //! a promise: a JVM with uncompressed oops needs more, one with compact
 //! headers less; spec/restore.md §3 says why that is good enough.
 
-use portacr_image::{read_step, unzigzag, ClassRecord, ImageError, Layouts, Location, PrimKind, SectionKind};
+use portacr_image::{read_step, unzigzag, ClassRecord, ImageError, Layouts, Location, PrimKind, RecordIds, SectionKind};
 
 use super::heap_payload::RefsWriter;
 
@@ -45,9 +45,8 @@ pub fn scan(
 ) -> Result<ObjectCounts, ImageError> {
     let mut pos = 0usize;
     let mut counts = ObjectCounts::default();
-    // Ids seen (2.x): a bit per possible id; a record takes two bytes at least.
-    let mut seen = if named_ids { vec![0u64; data.len() / 2 / 64 + 1] } else { Vec::new() };
-    let (mut previous_id, mut highest) = (0u32, (0u32, 0u64, 0usize));
+    let mut ids = named_ids.then(|| RecordIds::new(data.len()));
+    let mut previous_id = 0u32;
     let mut words: Vec<u32> = Vec::new();
     let defect = |object: u64, at: usize, message: String| ImageError::Malformed {
         at: Location::record(SectionKind::OBJECTS, "object", object, at as u64),
@@ -67,35 +66,27 @@ pub fn scan(
         let record = counts.objects + 1;
         let tag = data[pos];
         pos += 1;
-        let object = if named_ids {
-            let (step, used) = read_step(data, pos).map_err(|e| defect(record, pos, e.to_string()))?;
-            let id = previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
-            let (word, bit) = (id as usize / 64, id % 64);
-            if id == 0 || word >= seen.len() {
-                return Err(defect(record, pos, format!("object id {id} is beyond any possible object count")));
+        // The object's id (the record's number in 1.x); messages name the record (spec §11).
+        let object = match ids.as_mut() {
+            Some(ids) => {
+                let (step, used) = read_step(data, pos).map_err(|e| defect(record, pos, e.to_string()))?;
+                let id = previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
+                ids.record(id, record, pos).map_err(|e| defect(record, pos, e.to_string()))?;
+                pos += used;
+                previous_id = id;
+                id as u64
             }
-            if seen[word] & (1 << bit) != 0 {
-                return Err(defect(record, pos, format!("object id {id} is given twice")));
-            }
-            seen[word] |= 1 << bit;
-            if id > highest.0 {
-                highest = (id, record, pos);
-            }
-            pos += used;
-            previous_id = id;
-            id as u64
-        } else {
-            record
+            None => record,
         };
         if tag & 0x80 != 0 {
-            take(&mut pos, 4, object)?;
+            take(&mut pos, 4, record)?;
         }
         let class_of = |pos: &mut usize| -> Result<&ClassRecord, ImageError> {
-            let at = take(pos, 4, object)?;
+            let at = take(pos, 4, record)?;
             let index = read_u32(data, at);
             classes
                 .get(index as usize)
-                .ok_or_else(|| defect(object, at, format!("class index {index} out of range (0..{})", classes.len())))
+                .ok_or_else(|| defect(record, at, format!("class index {index} out of range (0..{})", classes.len())))
         };
         let heap = match tag & 0x0f {
             1 => {
@@ -104,8 +95,8 @@ pub fn scan(
                 let index = read_u32(data, at);
                 let bytes = layouts
                     .record_bytes(index)
-                    .ok_or_else(|| defect(object, at, format!("no layout for class {index}")))?;
-                let values = take(&mut pos, bytes, object)?;
+                    .ok_or_else(|| defect(record, at, format!("no layout for class {index}")))?;
+                let values = take(&mut pos, bytes, record)?;
                 if let (Some(refs), Some(layout)) = (refs.as_deref_mut(), layouts.layout(index)) {
                     let words = named_ids.then_some(&mut words);
                     if !refs.instance(object, index, layout, &data[values..values + bytes], words).map_err(ImageError::Write)? {
@@ -120,20 +111,20 @@ pub fn scan(
                     [b'[', c] => PrimKind::from_descriptor_char(*c),
                     _ => None,
                 }
-                .ok_or_else(|| defect(object, pos, format!("PRIM_ARRAY of class {}", class.name)))?;
-                let at = take(&mut pos, 4, object)?;
+                .ok_or_else(|| defect(record, pos, format!("PRIM_ARRAY of class {}", class.name)))?;
+                let at = take(&mut pos, 4, record)?;
                 let length = read_u32(data, at) as usize;
                 let bytes = length
                     .checked_mul(elem.size())
-                    .ok_or_else(|| defect(object, at, format!("array length {length} too large")))?;
-                take(&mut pos, bytes, object)?;
+                    .ok_or_else(|| defect(record, at, format!("array length {length} too large")))?;
+                take(&mut pos, bytes, record)?;
                 align8(HEADER + bytes as u64)
             }
             3 => {
                 class_of(&mut pos)?;
-                let at = take(&mut pos, 4, object)?;
+                let at = take(&mut pos, 4, record)?;
                 let length = read_u32(data, at) as usize;
-                let elements = take(&mut pos, length * 4, object)?;
+                let elements = take(&mut pos, length * 4, record)?;
                 if let Some(refs) = refs.as_deref_mut() {
                     let words = named_ids.then_some(&mut words);
                     if !refs.array(object, length as u32, &data[elements..elements + length * 4], words).map_err(ImageError::Write)? {
@@ -143,26 +134,25 @@ pub fn scan(
                 align8(HEADER + 4 * length as u64)
             }
             4 => {
-                let at = take(&mut pos, 1, object)?;
+                let at = take(&mut pos, 1, record)?;
                 let utf16 = data[at] & 2 != 0;
-                let at = take(&mut pos, 4, object)?;
+                let at = take(&mut pos, 4, record)?;
                 let length = read_u32(data, at) as usize;
                 let bytes = if utf16 { length * 2 } else { length };
-                take(&mut pos, bytes, object)?;
+                take(&mut pos, bytes, record)?;
                 STRING_OBJECT + align8(HEADER + bytes as u64)
             }
             5 => {
-                take(&mut pos, 4, object)?;
+                take(&mut pos, 4, record)?;
                 0
             }
-            kind => return Err(defect(object, pos - 1, format!("unknown object kind {kind}"))),
+            kind => return Err(defect(record, pos - 1, format!("unknown object kind {kind}"))),
         };
         counts.objects += 1;
         counts.estimated_heap_bytes += heap;
     }
-    let (id, record, at) = highest;
-    if id as u64 > counts.objects {
-        return Err(defect(record, at, format!("object id {id} is above the {} objects of the image", counts.objects)));
+    if let Some(Err((e, record, at))) = ids.map(|ids| ids.finish(counts.objects)) {
+        return Err(defect(record, at, e.to_string()));
     }
     Ok(counts)
 }
@@ -183,5 +173,21 @@ mod tests {
         let counts = scan(&ok, &classes, &layouts, None, false).unwrap();
         assert_eq!(counts.objects, 2);
         assert_eq!(counts.estimated_heap_bytes, STRING_OBJECT + 24);
+    }
+
+    #[test]
+    fn format_2_ids_are_checked_before_the_rebuild() {
+        let classes: Vec<ClassRecord> = Vec::new();
+        let layouts = Layouts::default();
+        // SYMBOLIC records (tag 5, step, symref index): ids 1, then 1 again (step zigzag(-1) = 1).
+        let twice = [5u8, 0, 0, 0, 0, 0, 5, 1, 0, 0, 0, 0];
+        let e = scan(&twice, &classes, &layouts, None, true).unwrap_err().to_string();
+        assert!(e.contains("object 2") && e.contains("object id 1 is given twice"), "{e}");
+        // One record naming id 2 (step zigzag(1) = 2).
+        let above = [5u8, 2, 0, 0, 0, 0];
+        let e = scan(&above, &classes, &layouts, None, true).unwrap_err().to_string();
+        assert!(e.contains("object 1") && e.contains("object id 2 is above the 1 objects"), "{e}");
+        let ok = [5u8, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0];
+        assert_eq!(scan(&ok, &classes, &layouts, None, true).unwrap().objects, 2);
     }
 }
