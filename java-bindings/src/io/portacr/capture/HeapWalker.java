@@ -176,7 +176,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 ClassInfo ci = classes.bySlot(classSlot[id]);
                 if (ci.index < 0 && ci.handling != ClassInfo.STRING) classes.indexOf(ci.type);
             }
-            if (refsOf(id) <= BATCH_REFS) prepare(id, id + 1);
+            if (refsOf(id) <= BATCH_REFS) prepare(id);
             writeRecord(id);
             batchLimit = 0;
             if (collectDuringWalk) {
@@ -202,38 +202,32 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         }
     }
 
-    /** Prepares the references of the records first..end-1, in the order writeRecord follows them. */
-    private void prepare(int first, int end) {
+    /** Prepares the references of record {@code id}, in the order writeRecord follows them. */
+    private void prepare(int id) {
+        if ((symbolic[id >>> 6] & (1L << id)) != 0) return;
+        ClassInfo ci = classes.bySlot(classSlot[id]);
+        if (ci.handling == ClassInfo.STRING || ci.handling == ClassInfo.PRIM_ARRAY) return;
+        Object o = ids.get(id);
         if (addressKeys) {
-            prepareAddresses(first, end);
+            prepareAddresses(o, ci);
             return;
         }
         long sink = 0;
         // 1. headers of the referenced objects
-        for (int id = first; id < end; id++) {
-            if ((symbolic[id >>> 6] & (1L << id)) != 0) continue;
-            Object o = ids.get(id);
-            ClassInfo ci = classes.bySlot(classSlot[id]);
-            if (ci.handling == ClassInfo.REF_ARRAY) {
-                for (Object e : (Object[]) o) if (e != null) sink += JdkUnsafe.getLong(e, 0);
-            } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
-                for (long at : ci.refOffsets) {
-                    Object e = JdkUnsafe.getReference(o, at);
-                    if (e != null) sink += JdkUnsafe.getLong(e, 0);
-                }
+        if (ci.handling == ClassInfo.REF_ARRAY) {
+            for (Object e : (Object[]) o) if (e != null) sink += JdkUnsafe.getLong(e, 0);
+        } else {
+            for (long at : ci.refOffsets) {
+                Object e = JdkUnsafe.getReference(o, at);
+                if (e != null) sink += JdkUnsafe.getLong(e, 0);
             }
         }
         // 2. their identity hashes (assigned now if they had none, recorded first)
         int n = 0;
-        for (int id = first; id < end; id++) {
-            if ((symbolic[id >>> 6] & (1L << id)) != 0) continue;
-            Object o = ids.get(id);
-            ClassInfo ci = classes.bySlot(classSlot[id]);
-            if (ci.handling == ClassInfo.REF_ARRAY) {
-                for (Object e : (Object[]) o) n = prepareHash(e, n);
-            } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
-                for (long at : ci.refOffsets) n = prepareHash(JdkUnsafe.getReference(o, at), n);
-            }
+        if (ci.handling == ClassInfo.REF_ARRAY) {
+            for (Object e : (Object[]) o) n = prepareHash(e, n);
+        } else {
+            for (long at : ci.refOffsets) n = prepareHash(JdkUnsafe.getReference(o, at), n);
         }
         // 3. their table slots
         for (int i = 0; i < n; i++) {
@@ -247,23 +241,18 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
     /**
      * With address keys, preparing is loading the table slots of the references' keys, read
-     * from the records' own objects, and the headers of the referred objects, which
+     * from the record's own object, and the headers of the referred objects, which
      * discovering a new one reads (its class): one loop of independent loads.
      */
-    private void prepareAddresses(int first, int end) {
+    private void prepareAddresses(Object o, ClassInfo ci) {
         long sink = 0;
-        for (int id = first; id < end; id++) {
-            if ((symbolic[id >>> 6] & (1L << id)) != 0) continue;
-            Object o = ids.get(id);
-            ClassInfo ci = classes.bySlot(classSlot[id]);
-            if (ci.handling == ClassInfo.REF_ARRAY) {
-                sink += touchElements(o, 0, java.lang.reflect.Array.getLength(o));
-            } else if (ci.handling != ClassInfo.STRING && ci.handling != ClassInfo.PRIM_ARRAY) {
-                for (long at : ci.refOffsets) {
-                    int key = JdkUnsafe.getInt(o, at);
-                    Object e = JdkUnsafe.getReference(o, at);
-                    if (key != 0 && e != null) sink += ids.touch(key) + JdkUnsafe.getLong(e, 0);
-                }
+        if (ci.handling == ClassInfo.REF_ARRAY) {
+            sink += touchElements(o, 0, java.lang.reflect.Array.getLength(o));
+        } else {
+            for (long at : ci.refOffsets) {
+                int key = JdkUnsafe.getInt(o, at);
+                Object e = JdkUnsafe.getReference(o, at);
+                if (key != 0 && e != null) sink += ids.touch(key) + JdkUnsafe.getLong(e, 0);
             }
         }
         prepareSink += sink;
