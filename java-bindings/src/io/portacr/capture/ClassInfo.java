@@ -37,6 +37,14 @@ final class ClassInfo {
     int slot;
     /** Object id of a custom defining loader (LoaderRef::Object), 0 otherwise. */
     int loaderObject;
+    /**
+     * Whether some value of a JDK static field is an instance of exactly this class
+     * ({@link JdkStaticValues#hasValuesOf}): JDK_STATIC_UNKNOWN until the walk first asks.
+     */
+    byte jdkStaticValues;
+    static final byte JDK_STATIC_UNKNOWN = 0;
+    static final byte JDK_STATIC_NONE = 1;
+    static final byte JDK_STATIC_SOME = 2;
 
     // Declared fields, JVMTI GetClassFields order (null until indexed or laid out).
     String[] fieldNames;

@@ -385,7 +385,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
                 if (slotCode > 0) return slotCode;
             }
         }
-        if (sym == null) sym = jdkStatics.lookup(o, h); // h is the key, of the kind both tables use
+        if (sym == null && jdkStaticValues(ci)) sym = jdkStatics.lookup(o, h); // h: the key, of the kind both tables use
         if (sym == null && ci.uncarriable != Uncarriable.NONE) checkCarriable(o, ci);
         int id = ids.addAt(o, slotCode, h);
         if (id >= parents.length) growTables();
@@ -435,6 +435,16 @@ final class HeapWalker implements ClassTable.LoaderObjects {
             default: // THREAD_GROUP
                 return SymbolicRef.threadGroup(((ThreadGroup) o).getName());
         }
+    }
+
+    /** Whether objects of this class may be JDK static values (asked once per class). */
+    private boolean jdkStaticValues(ClassInfo ci) {
+        byte known = ci.jdkStaticValues;
+        if (known == ClassInfo.JDK_STATIC_UNKNOWN) {
+            known = jdkStatics.hasValuesOf(ci.type) ? ClassInfo.JDK_STATIC_SOME : ClassInfo.JDK_STATIC_NONE;
+            ci.jdkStaticValues = known;
+        }
+        return known == ClassInfo.JDK_STATIC_SOME;
     }
 
     private static void checkCarriable(Object o, ClassInfo ci) throws UncarriableObjectException {

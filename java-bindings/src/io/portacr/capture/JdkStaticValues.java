@@ -5,8 +5,10 @@ import io.portacr.JdkUnsafe;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The objects that are values of static fields of JDK classes (boot or platform loader),
@@ -30,6 +32,8 @@ final class JdkStaticValues {
     private final List<String> classNames = new ArrayList<>();
     private final List<String> fieldNames = new ArrayList<>();
     private final List<Integer> indexes = new ArrayList<>(); // -1 = the field's value itself
+    /** The classes of the values: an object of another class is not looked up. */
+    private final Set<Class<?>> valueClasses = new HashSet<>();
     /** Names of JDK enum constants seen (always interned: they are literals), for InternedStrings. */
     final List<String> enumNames = new ArrayList<>();
     final long buildNanos;
@@ -126,6 +130,7 @@ final class JdkStaticValues {
         }
         if (positions.putIfAbsent(value, values.size()) != null) return; // first field wins
         values.add(value);
+        valueClasses.add(vc);
         classNames.add(className);
         fieldNames.add(fieldName);
         indexes.add(index);
@@ -142,6 +147,16 @@ final class JdkStaticValues {
     /** Frees the lookup table's native memory; {@link #lookup} must not be called afterwards. */
     void release() {
         if (table != null) table.release();
+    }
+
+    /**
+     * Whether some value is an instance of exactly this class. The walk asks once per class
+     * and looks up only the objects of such classes: most objects (every String, every
+     * instance of an application class) are of none, and the lookup was ~9 % of the walk's
+     * time on HeapBench's 200 MB heap (45 of 500 ms, 3.6 M objects).
+     */
+    boolean hasValuesOf(Class<?> c) {
+        return valueClasses.contains(c);
     }
 
     /**
