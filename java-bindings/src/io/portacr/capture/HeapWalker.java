@@ -171,13 +171,16 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         while (pendingCount > 0) {
             int id = pending[--pendingCount];
             processing = id;
-            // A class is laid out (and its loader discovered) before the record's fields.
-            if ((symbolic[id >>> 6] & (1L << id)) == 0) {
+            if ((symbolic[id >>> 6] & (1L << id)) != 0) {
+                writeSymbolic(id);
+            } else {
+                Object o = ids.get(id);
                 ClassInfo ci = classes.bySlot(classSlot[id]);
+                // A class is laid out (and its loader discovered) before the record's fields.
                 if (ci.index < 0 && ci.handling != ClassInfo.STRING) classes.indexOf(ci.type);
+                prepare(o, ci);
+                writeRecord(id, o, ci);
             }
-            if (refsOf(id) <= BATCH_REFS) prepare(id);
-            writeRecord(id);
             batchLimit = 0;
             if (collectDuringWalk) {
                 collectDuringWalk = false;
@@ -187,27 +190,22 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         processing = 0;
     }
 
-    /** References the record of this object follows (0 for symbolic records, strings, primitive arrays). */
-    private int refsOf(int id) {
-        if ((symbolic[id >>> 6] & (1L << id)) != 0) return 0;
-        ClassInfo ci = classes.bySlot(classSlot[id]);
+    /**
+     * Prepares the references of a record, in the order writeRecord follows them: none for
+     * strings and primitive arrays; a reference array longer than a batch prepares its
+     * elements piece by piece as it writes them ({@link #writeRefArray}).
+     */
+    private void prepare(Object o, ClassInfo ci) {
         switch (ci.handling) {
             case ClassInfo.STRING:
             case ClassInfo.PRIM_ARRAY:
-                return 0;
+                return;
             case ClassInfo.REF_ARRAY:
-                return ((Object[]) ids.get(id)).length;
+                if (java.lang.reflect.Array.getLength(o) > BATCH_REFS) return;
+                break;
             default:
-                return ci.refOffsets == null ? -1 : ci.refOffsets.length;
+                break;
         }
-    }
-
-    /** Prepares the references of record {@code id}, in the order writeRecord follows them. */
-    private void prepare(int id) {
-        if ((symbolic[id >>> 6] & (1L << id)) != 0) return;
-        ClassInfo ci = classes.bySlot(classSlot[id]);
-        if (ci.handling == ClassInfo.STRING || ci.handling == ClassInfo.PRIM_ARRAY) return;
-        Object o = ids.get(id);
         if (addressKeys) {
             prepareAddresses(o, ci);
             return;
@@ -465,17 +463,15 @@ final class HeapWalker implements ClassTable.LoaderObjects {
         symrefs.add(sym);
     }
 
-    private void writeRecord(int id) throws UncarriableObjectException {
-        Object o = ids.get(id);
+    private void writeSymbolic(int id) {
+        header(TAG_SYMBOLIC, id);
+        out.u32(symrefOf.get(id));
+    }
+
+    private void writeRecord(int id, Object o, ClassInfo ci) throws UncarriableObjectException {
         refBase = id;
-        if ((symbolic[id >>> 6] & (1L << id)) != 0) {
-            header(TAG_SYMBOLIC, id);
-            out.u32(symrefOf.get(id));
-            return;
-        }
         boolean hashed = addressKeys ? HeaderHash.wasHashed(JdkUnsafe.getLong(o, 0)) : (preHashed[id >>> 6] & (1L << id)) != 0;
         int hashBit = hashed ? TAG_HASHED : 0;
-        ClassInfo ci = classes.bySlot(classSlot[id]);
         Class<?> c = ci.type;
         switch (ci.handling) {
             case ClassInfo.STRING:
