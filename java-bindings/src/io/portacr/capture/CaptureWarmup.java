@@ -222,12 +222,23 @@ public final class CaptureWarmup {
             } finally {
                 boxes.release();
             }
+            if (early) primeReflection();
             if (early) {
                 io.portacr.Native.log(3, "capture warm-up ran early: " + rounds + " of " + EARLY_ROUNDS + " round(s) in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms" + (rounds < EARLY_ROUNDS ? " (a checkpoint began)" : ""));
             }
         } catch (Throwable e) {
             // best effort: the real walk is correct without it, only slower
+        }
+    }
+
+    /** The early warm-up's last step: the JDK's reflection data for the checkpoint's scan of JDK statics. */
+    private void primeReflection() {
+        if (stop) return;
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        for (Class<?> c : io.portacr.Native.loadedClasses()) {
+            if (stop) return;
+            JdkStaticValues.primeReflection(c, platform);
         }
     }
 
