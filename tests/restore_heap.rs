@@ -332,3 +332,68 @@ fn changed_class_is_refused() {
     let run = restore(&image17().image, Jdk::V17, &[THEN_CALL, "-cp", &cp]);
     assert_refused(&run, "differ from the image: restoreheap.Main$Key (class file differs)");
 }
+
+/// A restore by hand whose options leave the young generation to the collector gets one
+/// warning naming the option `portacr restore` would add (spec/restore.md §6); with a
+/// young generation given, or through `portacr restore`, none. The program runs either way.
+#[test]
+fn by_hand_restore_advises_a_young_generation() {
+    let heap = ["-Xmx256m", "-Xms256m"];
+    let cp = checkpoint_app(
+        Jvm::jdk17().vm_options(heap),
+        "bigheap",
+        "bigheap-young",
+        "",
+    );
+    cp.run.assert_exit(0);
+    let before = cp
+        .run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("before: "))
+        .expect("digest")
+        .to_owned();
+    let classes = portacr_e2e::app_classes("bigheap").display().to_string();
+    let by_hand = |more: &[&str]| {
+        Jvm::jdk17()
+            .agent(format!("restoreFrom={}", cp.image().display()))
+            .vm_options(heap)
+            .vm_options(more.iter().copied())
+            .run_main(&classes, "io.portacr.Restore")
+    };
+    let advice = "no option sizes the young generation";
+    for (options, advised) in [
+        (&[][..], true),
+        (&["-Xmn128m"][..], false),
+        (&["-XX:+UseSerialGC"][..], true),
+    ] {
+        let run = by_hand(options);
+        run.assert_exit(0);
+        assert!(
+            run.stdout.contains(&format!("after: {before}")),
+            "{options:?}\n{}",
+            run.report()
+        );
+        let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.contains(advice)).collect();
+        if advised {
+            assert_eq!(warnings.len(), 1, "{options:?}\n{}", run.report());
+            assert!(
+                warnings[0].starts_with("portacr: warn: ")
+                    && warnings[0].contains("add -XX:NewSize="),
+                "{}",
+                warnings[0]
+            );
+        } else {
+            assert!(warnings.is_empty(), "{options:?}\n{}", run.report());
+        }
+    }
+    let image = cp.image().display().to_string();
+    let java = Jdk::V17.java().display().to_string();
+    let cli = portacr(&["restore", &image, "--java", &java]);
+    cli.assert_exit(0);
+    assert!(
+        cli.stdout.contains(&format!("after: {before}")) && !cli.stderr.contains(advice),
+        "{}",
+        cli.report()
+    );
+}

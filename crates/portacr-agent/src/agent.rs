@@ -16,7 +16,7 @@ use crate::class_bytes::ClassBytesCache;
 use crate::jvmti::{self, sys, Jvmti, JvmtiError};
 use crate::options::{AgentOptions, OptionsError};
 use crate::runtime_jar::ExtractedJar;
-use crate::{log_debug, log_error, log_info, platform};
+use crate::{log_debug, log_error, log_info, log_warn, platform};
 
 /// Everything the agent knows, created once in `Agent_OnLoad`.
 pub struct Agent {
@@ -216,9 +216,11 @@ pub fn on_vm_init(env: &mut JNIEnv) {
     }
     if let Some(state) = restore {
         // Before the main class loads: a refused restore runs no program code.
-        if let Err(e) = state.check_at_vm_init(max_heap(env)) {
+        let max_heap = max_heap(env);
+        if let Err(e) = state.check_at_vm_init(max_heap) {
             refuse_start(env, &e.to_string());
         }
+        advise_young_generation(env, state, max_heap);
     }
     match prepared.unwrap_or_else(|| prepare_runtime(agent, env)) {
         Ok(()) => {
@@ -295,6 +297,59 @@ fn max_heap(env: &mut JNIEnv) -> u64 {
         Err(_) => {
             let _ = env.exception_clear();
             0
+        }
+    }
+}
+
+/// A restore started by hand whose options leave the young generation to
+/// the collector's default: every rebuilt object survives, so a young
+/// generation smaller than the image's objects makes collections copy them
+/// during the rebuild (slower, and up to twice the memory: spec/restore.md
+/// §6). Says which option `portacr restore` would have added, when the
+/// objects are larger than a default young generation would hold (G1's
+/// smallest, 5 % of the maximum heap, and at least 32 MiB).
+fn advise_young_generation(env: &mut JNIEnv, state: &crate::restore::RestoreState, max_heap: u64) {
+    use portacr_image::heap_sizing;
+    let objects_raw = state.image.raw_length(portacr_image::SectionKind::OBJECTS).unwrap_or(0);
+    let estimate = objects_raw.saturating_mul(3) / 2;
+    if estimate < (32u64 << 20).max(max_heap / 20) {
+        return;
+    }
+    let Some(mut options) = runtime_arguments(env) else { return };
+    // The rule reads the maximum heap from the options: give it this JVM's.
+    options.push(format!("-XX:MaxHeapSize={max_heap}"));
+    if let Some(option) = heap_sizing::young_generation(&options, objects_raw, heap_sizing::physical_memory()) {
+        log_warn!(
+            "no option sizes the young generation, so collections will copy the image's objects (about {}) during the rebuild, which is slower and takes more memory; add {} (as `portacr restore` does)",
+            crate::restore::compat::human(estimate),
+            option
+        );
+    }
+}
+
+/// This JVM's options (`jdk.internal.misc.VM.getRuntimeArguments`: the
+/// command line's and JAVA_TOOL_OPTIONS's); None if they cannot be read.
+fn runtime_arguments(env: &mut JNIEnv) -> Option<Vec<String>> {
+    let read = |env: &mut JNIEnv| -> Result<Vec<String>, jni::errors::Error> {
+        let array = env.call_static_method("jdk/internal/misc/VM", "getRuntimeArguments", "()[Ljava/lang/String;", &[])?.l()?;
+        let array = jni::objects::JObjectArray::from(array);
+        let n = env.get_array_length(&array)?;
+        let mut out = Vec::with_capacity(n.max(0) as usize);
+        for i in 0..n {
+            // One local reference at a time (-Xcheck:jni counts them).
+            let element = jni::objects::JString::from(env.get_object_array_element(&array, i)?);
+            let text: String = env.get_string(&element)?.into();
+            env.delete_local_ref(element)?;
+            out.push(text);
+        }
+        env.delete_local_ref(array)?;
+        Ok(out)
+    };
+    match read(env) {
+        Ok(options) => Some(options),
+        Err(_) => {
+            let _ = env.exception_clear();
+            None
         }
     }
 }

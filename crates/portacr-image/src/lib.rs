@@ -2,6 +2,7 @@
 //! model, streaming writer, lazy zero-copy reader and verifier. No JVM here.
 
 pub mod error;
+pub mod heap_sizing;
 pub mod layout;
 pub mod limits;
 pub mod model;
