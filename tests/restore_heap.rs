@@ -142,7 +142,11 @@ fn captures_by_identity_hash_and_after_a_collection_during_the_walk() {
             "keys=identityHash",
             Some("a garbage collection moved objects during the walk; capturing again with identity-hash keys"),
         ),
-        ("restoreheap-parallel", vec!["-XX:+UseParallelGC"], "keys=address", None),
+        ("restoreheap-parallel", vec!["-XX:+UseParallelGC", "-Xmx512m"], "keys=address ids=direct(keyShift=3)", None),
+        // A heap above 4 GB: compressed references are shifted, keys count 8-byte granules
+        // (below 4 GB, as above, keys are byte addresses).
+        ("restoreheap-shifted", vec!["-Xmx6g"], "keys=address ids=direct(keyShift=0)", None),
+        ("restoreheap-hashids", vec!["-XX:+UseZGC"], "keys=identityHash ids=hash", None),
     ];
     for (name, options, keys, retried) in cases {
         let (cp, log) = checkpoint_with(Jvm::new(Jdk::V17).vm_options(options.clone()), name, ",log=info");

@@ -155,6 +155,19 @@ extern "system" fn random_uuid(mut env: JNIEnv, _: JClass) -> jstring {
     guard(&mut env, std::ptr::null_mut(), |_, env| new_jstring(env, crate::platform::random_uuid_v4()))
 }
 
+/// Zeroed, unreserved memory for the capture's direct id table (gigabytes
+/// of address space, touched only where the heap has objects), in
+/// transparent huge pages (spec/semantics.md §4). 0 if it cannot be mapped:
+/// the capture uses a hash table then.
+extern "system" fn map_table_memory(_env: JNIEnv, _: JClass, bytes: jlong) -> jlong {
+    crate::platform::map_huge_zeroed(bytes.max(0) as usize).map_or(0, |address| address as jlong)
+}
+
+/// Unmaps memory [`map_table_memory`] gave.
+extern "system" fn unmap_table_memory(_env: JNIEnv, _: JClass, address: jlong, bytes: jlong) {
+    crate::platform::unmap(address as usize, bytes.max(0) as usize);
+}
+
 extern "system" fn rematerialize_frames(mut env: JNIEnv, _: JClass) {
     guard(&mut env, (), |agent, env| {
         threads::rematerialize_frames(agent, env)
@@ -439,6 +452,8 @@ fn native_methods() -> Vec<NativeMethod> {
         ),
         m("cpuFeatures", "()J", cpu_features as *mut c_void),
         m("randomUuid", "()Ljava/lang/String;", random_uuid as *mut c_void),
+        m("mapTableMemory", "(J)J", map_table_memory as *mut c_void),
+        m("unmapTableMemory", "(JJ)V", unmap_table_memory as *mut c_void),
         m("stringTableDump", "()Ljava/lang/String;", string_table_dump as *mut c_void),
         m("log", "(ILjava/lang/String;)V", log as *mut c_void),
         m(

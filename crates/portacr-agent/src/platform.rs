@@ -132,3 +132,39 @@ mod uuid_tests {
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
     }
 }
+
+/// `bytes` of zeroed anonymous memory, not reserved (only the pages touched
+/// cost memory) and marked for transparent huge pages where the kernel
+/// offers them (`madvise(MADV_HUGEPAGE)`; without them the memory is still
+/// usable); None if it cannot be mapped.
+pub fn map_huge_zeroed(bytes: usize) -> Option<usize> {
+    if bytes == 0 {
+        return None;
+    }
+    // SAFETY: an anonymous private mapping at an address the kernel chooses
+    // aliases nothing; the result is checked before use.
+    let address = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            bytes,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if address == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: advice on the mapping just made; failure only means no huge pages.
+    unsafe { libc::madvise(address, bytes, libc::MADV_HUGEPAGE) };
+    Some(address as usize)
+}
+
+/// Unmaps memory [`map_huge_zeroed`] returned (same length).
+pub fn unmap(address: usize, bytes: usize) {
+    if address != 0 && bytes != 0 {
+        // SAFETY: the caller passes a mapping of map_huge_zeroed, unmapped once.
+        unsafe { libc::munmap(address as *mut libc::c_void, bytes) };
+    }
+}

@@ -76,6 +76,24 @@ public final class Native {
     public static native String randomUuid();
 
     /**
+     * Zeroed native memory for the capture's direct id table, not reserved (only pages
+     * touched cost memory) and mapped for transparent huge pages; 0 if it cannot be mapped
+     * (the capture uses a hash table then).
+     *
+     * @param bytes its length
+     * @return its address, or 0
+     */
+    public static native long mapTableMemory(long bytes);
+
+    /**
+     * Unmaps memory {@link #mapTableMemory} returned.
+     *
+     * @param address its address
+     * @param bytes its length
+     */
+    public static native void unmapTableMemory(long address, long bytes);
+
+    /**
      * The output of the {@code VM.stringtable -verbose} diagnostic command, run through the
      * JDK's diagnostic command object without the platform MBean server; null if that is
      * unavailable here.

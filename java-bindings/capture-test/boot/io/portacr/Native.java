@@ -45,6 +45,9 @@ public final class Native {
     public static long restoreTimeMillis() { return 1_700_000_000_000L; }
     public static long cpuFeatures() { return 0x1234L; }
     public static String randomUuid() { return java.util.UUID.randomUUID().toString(); }
+    /** 0: the walk keeps ids in hash tables, as when the agent cannot map a direct table. */
+    public static long mapTableMemory(long bytes) { return 0; }
+    public static void unmapTableMemory(long address, long bytes) { }
     /** Null: the capture lists the string table through the MBean server, as without the agent's native. */
     public static String stringTableDump() { return null; }
 

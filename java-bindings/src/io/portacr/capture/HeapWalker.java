@@ -117,7 +117,7 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
         Tables(int expectedObjects, boolean addressKeys) {
             int cap = Math.max(1 << 12, expectedObjects);
-            ids = new IdentityTable(cap, addressKeys);
+            ids = new IdentityTable(cap, addressKeys, true);
             parents = new int[cap + 1];
             classSlot = new int[cap + 1];
             preHashed = new long[(cap >>> 6) + 1];
@@ -127,6 +127,11 @@ final class HeapWalker implements ClassTable.LoaderObjects {
 
     int objectCount() {
         return ids.size();
+    }
+
+    /** The kind of id table the walk used ({@link IdentityTable#kind}). */
+    String idTableKind() {
+        return ids.kind();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.portacr.capture;
 
 import io.portacr.JdkUnsafe;
+import io.portacr.Native;
 
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
@@ -35,6 +36,13 @@ final class IdentityTable {
 
     /** Address keys: a matching key is the object. */
     final boolean exact;
+    /**
+     * With address keys, the ids may be kept in a <em>direct</em> table instead of the hash
+     * table: one int per possible object start (an 8-byte granule of the compressed address
+     * space, {@link ObjectKeys#GRANULE_SHIFT}), at this address; 0 if hashed. See
+     * {@link #directTable}.
+     */
+    private final long direct;
     private Object[] objects;
     private int count;
     /** Address of the slots, {@code mask + 1} longs; 0 once released. */
@@ -42,16 +50,30 @@ final class IdentityTable {
     private int mask;
     private final NativeSlots memory;
 
-    /** A table for about {@code expected} objects (it grows past them). */
+    /** A hash table for about {@code expected} objects (it grows past them). */
     IdentityTable(int expected, boolean exact) {
+        this(expected, exact, false);
+    }
+
+    /**
+     * A table for about {@code expected} objects; with address keys and {@code direct}, a
+     * direct table if the agent can map one ({@link #directTable}), else a hash table.
+     */
+    IdentityTable(int expected, boolean exact, boolean direct) {
         this.exact = exact;
+        memory = new NativeSlots();
+        CLEANER.register(this, memory);
+        long table = exact && direct ? memory.map(ObjectKeys.DIRECT_TABLE_BYTES) : 0;
+        this.direct = table;
+        if (table != 0) {
+            objects = new Object[Math.max(16, expected) + 1];
+            return;
+        }
         // The power of two at or above 1.5 x expected: 8-16 bytes an expected object, as the
         // 4-byte slots at 2 x expected were; grown when three quarters full.
         long wanted = Math.max(16L, expected + (long) expected / 2);
         int cap = (int) Math.min(1L << 30, Long.highestOneBit(wanted - 1) << 1);
         objects = new Object[Math.max(16, expected) + 1];
-        memory = new NativeSlots();
-        CLEANER.register(this, memory);
         slots = memory.allocate(cap);
         mask = cap - 1;
     }
@@ -59,6 +81,19 @@ final class IdentityTable {
     /** The native slot memory of one table, freed once (by {@link #release} or the Cleaner). */
     private static final class NativeSlots implements Runnable {
         private long address;
+        /** Length of the mapping {@link #map} made (0: none). */
+        private long mapped;
+        private long mappedBytes;
+
+        /** A zeroed mapping of this length from the agent, 0 if it cannot make one. */
+        synchronized long map(long bytes) {
+            long at = Native.mapTableMemory(bytes);
+            if (at != 0) {
+                mapped = at;
+                mappedBytes = bytes;
+            }
+            return at;
+        }
 
         /** Zeroed memory for cap slots; the previous memory is freed by {@link #run} when the caller is done with it. */
         synchronized long allocate(int cap) {
@@ -77,6 +112,8 @@ final class IdentityTable {
         public synchronized void run() {
             if (address != 0) JdkUnsafe.freeMemory(address);
             address = 0;
+            if (mapped != 0) Native.unmapTableMemory(mapped, mappedBytes);
+            mapped = 0;
         }
     }
 
@@ -94,8 +131,28 @@ final class IdentityTable {
         return count;
     }
 
+    /** For the capture's statistics: {@code direct(keyShift=N)} or {@code hash}. */
+    String kind() {
+        return direct != 0 ? "direct(keyShift=" + ObjectKeys.GRANULE_SHIFT + ")" : "hash";
+    }
+
     Object get(int id) {
         return objects[id];
+    }
+
+    /**
+     * Byte offset of a key's entry in the direct table. The direct table keeps ids where
+     * the objects are: one int per 8-byte granule of the compressed address space, so that
+     * objects next to each other in the heap have their ids next to each other, and the
+     * walk, which meets objects mostly in the heap's own order, finds most entries in the
+     * cache. In the hash table each probe was a cache miss: with a 64 MB table,
+     * {@code perf} put ~85 % of the walk's preparing samples on the slot load (HeapBench
+     * 200 MB, spec/semantics.md §4). The mapping is virtual (2 GB or 16 GB, never
+     * reserved); only pages where objects are get touched, half the live heap's size,
+     * in transparent huge pages.
+     */
+    private static long granuleOffset(int key) {
+        return (Integer.toUnsignedLong(key) >>> ObjectKeys.GRANULE_SHIFT) << 2;
     }
 
     /** Spreads keys: identity hashes may have poorly distributed low bits, addresses have aligned ones. */
@@ -116,6 +173,10 @@ final class IdentityTable {
      * new object. With address keys {@code o} is not looked at.
      */
     int findOrSlot(Object o, int key) {
+        if (direct != 0) {
+            int id = JdkUnsafe.getInt(null, direct + granuleOffset(key));
+            return id != 0 ? id : -1;
+        }
         int i = spread(key) & mask;
         while (true) {
             long slot = slot(i);
@@ -136,6 +197,7 @@ final class IdentityTable {
      * instruction; a load whose result is used is one).
      */
     long touch(int key) {
+        if (direct != 0) return JdkUnsafe.getInt(null, direct + granuleOffset(key));
         long slot = slot(spread(key) & mask);
         if (!exact && slot != 0 && (int) (slot >>> 32) == key) {
             return objects[(int) slot] == null ? 1 : 2;
@@ -149,6 +211,10 @@ final class IdentityTable {
         int id = ++count;
         if (id >= objects.length) objects = Arrays.copyOf(objects, objects.length * 2);
         objects[id] = o;
+        if (direct != 0) {
+            JdkUnsafe.putInt(null, direct + granuleOffset(key), id);
+            return id;
+        }
         JdkUnsafe.putLong(null, slots + ((long) (-slotCode - 1) << 3), ((long) key << 32) | id);
         if (count > (mask + 1) / 4 * 3) grow();
         return id;

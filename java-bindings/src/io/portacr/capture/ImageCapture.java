@@ -283,7 +283,7 @@ public final class ImageCapture {
             + interned.describe() + ")" + " frames=" + frames.size()
             + " jdkStatics=" + jdkStatics.size() + " (" + jdkStatics.classesScanned + " classes, "
             + (jdkStatics.buildNanos / 1_000_000) + " ms)"
-            + " expectedObjects=" + expectedObjects + " keys=" + (addressKeys ? "address" : "identityHash")
+            + " expectedObjects=" + expectedObjects + " keys=" + (addressKeys ? "address" : "identityHash") + " ids=" + walker.idTableKind()
             + " prepareMs=" + (t1 - t0) / 1_000_000 + " warmup=" + CaptureWarmup.lastWarmup + " warmupWaitMs=" + warmupWaitMs + " walkMs=" + (t2 - t1) / 1_000_000
             + " commitMs=" + (t3 - tc) / 1_000_000 + " totalMs=" + (t3 - t0) / 1_000_000
             + " (thread CPU: prepareMs=" + (c1 - c0) / 1_000_000 + " walkMs=" + (c2 - c1) / 1_000_000

@@ -42,6 +42,30 @@ final class ObjectKeys {
 
     private static final long OBJECT_ARRAY_BASE = JdkUnsafe.arrayBaseOffset(Object[].class);
 
+    /**
+     * How far an address key is shifted right to count 8-byte granules: 3 when keys are
+     * byte addresses (compressed references without a shift, a heap below 4 GB), 0 when
+     * they already count granules (shifted references). Found by looking at the keys of
+     * objects allocated one after the other: unshifted keys are all multiples of 8, shifted
+     * ones of small objects side by side never are.
+     */
+    static final int GRANULE_SHIFT = granuleShift();
+    /** The length of a direct id table ({@link IdentityTable}): 4 bytes a granule of the 32-bit key space. */
+    static final long DIRECT_TABLE_BYTES = 4L << (32 - GRANULE_SHIFT);
+
+    private static int granuleShift() {
+        try {
+            if (!ReferenceSlot.COMPRESSED) return 0;
+            Object[] probe = new Object[64];
+            for (int i = 0; i < probe.length; i++) probe[i] = new Object();
+            int or = 0;
+            for (int i = 0; i < probe.length; i++) or |= JdkUnsafe.getInt(probe, elementOffset(i));
+            return or != 0 && (or & 7) == 0 ? 3 : 0;
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
     /** Whether this VM's walks may use address keys (decided once). */
     static final boolean ADDRESS_KEYS_SUPPORTED = addressKeysSupported();
 
