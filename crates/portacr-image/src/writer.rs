@@ -21,12 +21,163 @@ use crate::model::{FieldValue, ObjectBody, ObjectId, SectionKind, *};
 pub struct WriterOptions {
     /// zstd level for codec 1; 0 writes sections stored (codec 0).
     pub zstd_level: i32,
+    /// Threads that compress chunks, the writing thread included: 1 compresses
+    /// each chunk on the writing thread; more start helper threads, and the
+    /// chunks are still written in order, byte for byte the same file.
+    pub compression_threads: usize,
+}
+
+impl WriterOptions {
+    /// The given zstd level, compressed on the writing thread alone.
+    pub fn level(zstd_level: i32) -> WriterOptions {
+        WriterOptions { zstd_level, compression_threads: 1 }
+    }
 }
 
 impl Default for WriterOptions {
     fn default() -> Self {
         // Level 1 beat level 3 on heap data (DESIGN.md §1, `compress=`).
-        WriterOptions { zstd_level: 1 }
+        WriterOptions::level(1)
+    }
+}
+
+/// A zstd compressor with the writer's settings for `level` (non-zero).
+fn compressor_for(level: i32) -> Result<zstd::bulk::Compressor<'static>> {
+    let mut compressor = zstd::bulk::Compressor::new(level).map_err(ImageError::write)?;
+    if level == 1 {
+        for parameter in LEVEL_1_MATCH_FINDER {
+            compressor.set_parameter(parameter).map_err(ImageError::write)?;
+        }
+    }
+    Ok(compressor)
+}
+
+/// A chunk handed to a helper thread, and where its frame goes.
+struct CompressJob {
+    raw: Vec<u8>,
+    done: std::sync::mpsc::SyncSender<CompressedChunk>,
+}
+
+/// A compressed chunk: the raw buffer comes back for reuse.
+struct CompressedChunk {
+    raw: Vec<u8>,
+    frame: std::io::Result<Vec<u8>>,
+}
+
+/// A chunk being compressed, in file order.
+struct InFlight {
+    raw_len: usize,
+    result: std::sync::mpsc::Receiver<CompressedChunk>,
+}
+
+/// Helper threads compressing chunks ([`WriterOptions::compression_threads`]).
+/// The writing thread queues each full chunk, writes frames in chunk order,
+/// and compresses queued chunks itself while the frame it must write next
+/// is not ready.
+struct Helpers {
+    jobs: Option<std::sync::mpsc::Sender<CompressJob>>,
+    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<CompressJob>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    in_flight: std::collections::VecDeque<InFlight>,
+    /// Raw buffers back from finished chunks.
+    spare: Vec<Vec<u8>>,
+    /// Chunks in flight at most before the writing thread waits for the oldest.
+    max_in_flight: usize,
+}
+
+impl Helpers {
+    fn start(level: i32, threads: usize) -> Result<Helpers> {
+        let (jobs, receiver) = std::sync::mpsc::channel::<CompressJob>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let mut helpers = Helpers {
+            jobs: Some(jobs),
+            queue,
+            threads: Vec::new(),
+            in_flight: std::collections::VecDeque::new(),
+            spare: Vec::new(),
+            max_in_flight: 2 * threads + 2,
+        };
+        for i in 1..threads {
+            let mut compressor = compressor_for(level)?;
+            let queue = std::sync::Arc::clone(&helpers.queue);
+            let thread = std::thread::Builder::new()
+                .name(format!("portacr-compress-{i}"))
+                .spawn(move || loop {
+                    // The lock is held while waiting for a job: the writing thread
+                    // only ever tries it.
+                    let job = match queue.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let frame = compressor.compress(&job.raw);
+                    let _ = job.done.send(CompressedChunk { raw: job.raw, frame });
+                })
+                .map_err(ImageError::write)?;
+            helpers.threads.push(thread);
+        }
+        Ok(helpers)
+    }
+
+    /// Queues a copy of a full chunk.
+    fn queue(&mut self, raw: &[u8]) -> Result<()> {
+        let mut copy = self.spare.pop().unwrap_or_default();
+        copy.clear();
+        copy.extend_from_slice(raw);
+        let (done, result) = std::sync::mpsc::sync_channel(1);
+        self.in_flight.push_back(InFlight { raw_len: raw.len(), result });
+        let jobs = self.jobs.as_ref().ok_or(ImageError::WriterState("compression helpers stopped"))?;
+        jobs.send(CompressJob { raw: copy, done })
+            .map_err(|_| ImageError::WriterState("compression helper threads ended"))
+    }
+
+    /// The oldest chunk's frame, compressing queued chunks on this thread
+    /// while it is not ready.
+    fn next_frame(&mut self, compressor: &mut zstd::bulk::Compressor<'static>) -> Result<Option<(usize, Vec<u8>)>> {
+        let Some(front) = self.in_flight.pop_front() else { return Ok(None) };
+        loop {
+            match front.result.try_recv() {
+                Ok(chunk) => {
+                    self.spare.push(chunk.raw);
+                    return chunk.frame.map(|f| Some((front.raw_len, f))).map_err(ImageError::write);
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    return Err(ImageError::WriterState("a compression helper thread ended"))
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            }
+            // Help: a queued chunk, if the queue is free to take one from.
+            let job = match self.queue.try_lock() {
+                Ok(receiver) => receiver.try_recv().ok(),
+                Err(_) => None,
+            };
+            match job {
+                Some(job) => {
+                    let frame = compressor.compress(&job.raw);
+                    let _ = job.done.send(CompressedChunk { raw: job.raw, frame });
+                }
+                None => {
+                    // Every queued chunk is taken: a helper is compressing this one.
+                    let chunk = front
+                        .result
+                        .recv()
+                        .map_err(|_| ImageError::WriterState("a compression helper thread ended"))?;
+                    self.spare.push(chunk.raw);
+                    return chunk.frame.map(|f| Some((front.raw_len, f))).map_err(ImageError::write);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Helpers {
+    fn drop(&mut self) {
+        // Closing the queue ends the helpers once it is empty.
+        self.jobs = None;
+        self.in_flight.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -63,6 +214,8 @@ pub struct ImageWriter<W: Write + Seek> {
     sections: Vec<SectionEntry>,
     open: Option<OpenSection>,
     compressor: Option<zstd::bulk::Compressor<'static>>,
+    /// Helper threads when [`WriterOptions::compression_threads`] > 1.
+    helpers: Option<Helpers>,
     failed: bool,
     /// The header's major version: [`FORMAT_MAJOR`], or 1 for a 1.x image made by tests.
     format_major: u16,
@@ -73,15 +226,9 @@ impl<W: Write + Seek> ImageWriter<W> {
     pub fn new(mut out: W, options: WriterOptions) -> Result<Self> {
         out.seek(SeekFrom::Start(0)).map_err(ImageError::write)?;
         out.write_all(&[0u8; HEADER_SIZE]).map_err(ImageError::write)?;
-        let compressor = if options.zstd_level != 0 {
-            let mut compressor =
-                zstd::bulk::Compressor::new(options.zstd_level).map_err(ImageError::write)?;
-            if options.zstd_level == 1 {
-                for parameter in LEVEL_1_MATCH_FINDER {
-                    compressor.set_parameter(parameter).map_err(ImageError::write)?;
-                }
-            }
-            Some(compressor)
+        let compressor = if options.zstd_level != 0 { Some(compressor_for(options.zstd_level)?) } else { None };
+        let helpers = if options.zstd_level != 0 && options.compression_threads > 1 {
+            Some(Helpers::start(options.zstd_level, options.compression_threads)?)
         } else {
             None
         };
@@ -93,6 +240,7 @@ impl<W: Write + Seek> ImageWriter<W> {
             sections: Vec::new(),
             open: None,
             compressor,
+            helpers,
             failed: false,
             format_major: FORMAT_MAJOR,
         })
@@ -216,6 +364,8 @@ impl<W: Write + Seek> ImageWriter<W> {
             let r = self.emit_chunk(&mut open.entry, &chunk);
             self.note(r)?;
         }
+        let r = self.write_frames(&mut open.entry, 0);
+        self.note(r)?;
         open.entry.raw_crc32 = open.raw_crc.finalize();
         self.sections.push(open.entry);
         Ok(())
@@ -271,16 +421,40 @@ impl<W: Write + Seek> ImageWriter<W> {
     }
 
     fn emit_chunk(&mut self, entry: &mut SectionEntry, raw: &[u8]) -> Result<()> {
+        if let Some(helpers) = self.helpers.as_mut() {
+            helpers.queue(raw)?;
+            let keep = helpers.max_in_flight;
+            return self.write_frames(entry, keep);
+        }
         let Some(compressor) = self.compressor.as_mut() else {
             return Err(ImageError::WriterState("zstd chunk without a compressor"));
         };
         let frame = compressor.compress(raw).map_err(ImageError::write)?;
+        self.emit_frame(entry, raw.len(), &frame)
+    }
+
+    /// With helper threads: writes the frames of the oldest chunks in flight
+    /// until at most `keep` remain (0 at the end of a section).
+    fn write_frames(&mut self, entry: &mut SectionEntry, keep: usize) -> Result<()> {
+        loop {
+            let (Some(helpers), Some(compressor)) = (self.helpers.as_mut(), self.compressor.as_mut()) else {
+                return Ok(());
+            };
+            if helpers.in_flight.len() <= keep {
+                return Ok(());
+            }
+            let Some((raw_len, frame)) = helpers.next_frame(compressor)? else { return Ok(()) };
+            self.emit_frame(entry, raw_len, &frame)?;
+        }
+    }
+
+    fn emit_frame(&mut self, entry: &mut SectionEntry, raw_len: usize, frame: &[u8]) -> Result<()> {
         let mut head = [0u8; CHUNK_HEADER_SIZE];
         head[0..4].copy_from_slice(&(frame.len() as u32).to_le_bytes());
-        head[4..8].copy_from_slice(&(raw.len() as u32).to_le_bytes());
-        head[8..12].copy_from_slice(&crc32fast::hash(&frame).to_le_bytes());
+        head[4..8].copy_from_slice(&(raw_len as u32).to_le_bytes());
+        head[8..12].copy_from_slice(&crc32fast::hash(frame).to_le_bytes());
         self.emit(&head)?;
-        self.emit(&frame)?;
+        self.emit(frame)?;
         entry.chunk_count += 1;
         entry.stored_length += (CHUNK_HEADER_SIZE + frame.len()) as u64;
         Ok(())
@@ -594,6 +768,34 @@ mod tests {
             "default level {tuned} bytes, plain level 1 {plain} bytes"
         );
         let image = crate::Image::from_bytes(&w.finish().unwrap().into_inner()).unwrap();
+        assert_eq!(image.payload(SectionKind::OBJECTS).unwrap(), &payload[..]);
+    }
+
+    /// Helper threads change who compresses, not what is written: the same
+    /// bytes as one thread, whatever the calls' sizes, with several sections,
+    /// a partial last chunk and a stored section between.
+    #[test]
+    fn compression_threads_write_the_same_file() {
+        let payload = heap_like_payload();
+        let write = |threads: usize, step: usize| {
+            let options = WriterOptions { zstd_level: 1, compression_threads: threads };
+            let mut w = ImageWriter::new(Cursor::new(Vec::new()), options).unwrap();
+            w.set_chunk_raw_size(64 << 10).unwrap();
+            w.begin_raw_section(SectionKind::OBJECTS).unwrap();
+            for piece in payload.chunks(step) {
+                w.write_raw(piece).unwrap();
+            }
+            w.end_raw_section().unwrap();
+            w.begin_raw_section(SectionKind::STATICS).unwrap();
+            w.write_raw(&payload[..100_000]).unwrap();
+            w.end_raw_section().unwrap();
+            w.finish().unwrap().into_inner()
+        };
+        let one = write(1, 1 << 20);
+        for (threads, step) in [(2, 1 << 20), (3, 4093), (4, 64 << 10)] {
+            assert!(write(threads, step) == one, "{threads} threads, writes of {step} bytes");
+        }
+        let image = crate::Image::from_bytes(&one).unwrap();
         assert_eq!(image.payload(SectionKind::OBJECTS).unwrap(), &payload[..]);
     }
 }

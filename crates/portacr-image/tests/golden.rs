@@ -102,7 +102,7 @@ fn zstd_golden_has_many_chunks_and_stored_has_none() {
 fn chunking_does_not_depend_on_write_sizes() {
     let payload: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let write = |pieces: &[usize]| {
-        let mut w = ImageWriter::new(std::io::Cursor::new(Vec::new()), WriterOptions { zstd_level: 1 }).unwrap();
+        let mut w = ImageWriter::new(std::io::Cursor::new(Vec::new()), WriterOptions::level(1)).unwrap();
         w.set_chunk_raw_size(4096).unwrap();
         w.begin_raw_section(SectionKind::OBJECTS).unwrap();
         let mut rest = &payload[..];

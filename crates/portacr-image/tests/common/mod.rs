@@ -254,7 +254,7 @@ pub fn build(parts: &Parts, zstd_level: i32, chunk: usize) -> Vec<u8> {
 
 /// [`build`], as a format 1.0 file when `format_1` (`parts.objects` must then be 1.x).
 pub fn build_as(parts: &Parts, zstd_level: i32, chunk: usize, format_1: bool) -> Vec<u8> {
-    let mut w = ImageWriter::new(Cursor::new(Vec::new()), WriterOptions { zstd_level }).unwrap();
+    let mut w = ImageWriter::new(Cursor::new(Vec::new()), WriterOptions::level(zstd_level)).unwrap();
     if format_1 {
         w.write_format_1();
     }
