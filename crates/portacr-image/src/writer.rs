@@ -105,10 +105,7 @@ impl Helpers {
                 .spawn(move || loop {
                     // The lock is held while waiting for a job: the writing thread
                     // only ever tries it.
-                    let job = match queue.lock() {
-                        Ok(receiver) => receiver.recv(),
-                        Err(_) => return,
-                    };
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(job) = job else { return };
                     let frame = compressor.compress(&job.raw);
                     let _ = job.done.send(CompressedChunk { raw: job.raw, frame });
@@ -146,10 +143,13 @@ impl Helpers {
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}
             }
-            // Help: a queued chunk, if the queue is free to take one from.
+            // Help: a queued chunk, if the queue is free to take one from (also
+            // after a helper panicked holding it, so that no queued chunk waits
+            // for helpers that are gone).
             let job = match self.queue.try_lock() {
                 Ok(receiver) => receiver.try_recv().ok(),
-                Err(_) => None,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().try_recv().ok(),
+                Err(std::sync::TryLockError::WouldBlock) => None,
             };
             match job {
                 Some(job) => {
