@@ -28,6 +28,10 @@ import java.util.Arrays;
  * threshold, so a concurrent mark of the whole heap ran during the walk (measured: 1.0 s of
  * GC-thread CPU in an 8.2 s checkpoint, HeapBench 1 GB, -Xmx3g). {@link #release} frees them
  * when the capture ends; a Cleaner frees them if a table is dropped unreleased.
+ *
+ * <p>The walk's own table, with address keys, is a <em>direct</em> table instead of a hash
+ * table where the agent can map one ({@link #granuleOffset}): no probing, and the ids of
+ * neighbouring objects are neighbours (spec/semantics.md §2.3).
  */
 final class IdentityTable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -40,7 +44,7 @@ final class IdentityTable {
      * With address keys, the ids may be kept in a <em>direct</em> table instead of the hash
      * table: one int per possible object start (an 8-byte granule of the compressed address
      * space, {@link ObjectKeys#GRANULE_SHIFT}), at this address; 0 if hashed. See
-     * {@link #directTable}.
+     * {@link #granuleOffset}.
      */
     private final long direct;
     private Object[] objects;
@@ -57,7 +61,7 @@ final class IdentityTable {
 
     /**
      * A table for about {@code expected} objects; with address keys and {@code direct}, a
-     * direct table if the agent can map one ({@link #directTable}), else a hash table.
+     * direct table if the agent can map one ({@link #granuleOffset}), else a hash table.
      */
     IdentityTable(int expected, boolean exact, boolean direct) {
         this.exact = exact;
@@ -148,7 +152,7 @@ final class IdentityTable {
      * cache. In the hash table each probe was a cache miss: with a 64 MB table,
      * {@code perf} put ~85 % of the walk's preparing samples on the slot load (HeapBench
      * 200 MB, spec/semantics.md §4). The mapping is virtual (2 GB or 16 GB, never
-     * reserved); only pages where objects are get touched, half the live heap's size,
+     * reserved); only pages under the heap's occupied range get touched (half its size),
      * in transparent huge pages.
      */
     private static long granuleOffset(int key) {
@@ -168,7 +172,8 @@ final class IdentityTable {
     }
 
     /**
-     * The id of the object (> 0), or, if absent, {@code -(slot + 1)} where slot is the free
+     * The id of the object (> 0), or, if absent, a negative code for {@link #addAt}: in a
+     * direct table -1 (the key is the place); in a hash table {@code -(slot + 1)} where slot is the free
      * slot the probe ended on, for {@link #addAt}: one probe sequence, one cache miss, per
      * new object. With address keys {@code o} is not looked at.
      */
