@@ -5,9 +5,13 @@
 //! patched by [`ImageWriter::finish`]. A file whose writer died half-way
 //! therefore has a zero magic and is never mistaken for an image.
 
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex, TryLockError};
+use std::thread::JoinHandle;
 
 use serde::Serialize;
 
@@ -55,7 +59,7 @@ fn compressor_for(level: i32) -> Result<zstd::bulk::Compressor<'static>> {
 /// A chunk handed to a helper thread, and where its frame goes.
 struct CompressJob {
     raw: Vec<u8>,
-    done: std::sync::mpsc::SyncSender<CompressedChunk>,
+    done: SyncSender<CompressedChunk>,
 }
 
 /// A compressed chunk: the raw buffer comes back for reuse.
@@ -67,7 +71,7 @@ struct CompressedChunk {
 /// A chunk being compressed, in file order.
 struct InFlight {
     raw_len: usize,
-    result: std::sync::mpsc::Receiver<CompressedChunk>,
+    result: Receiver<CompressedChunk>,
 }
 
 /// Helper threads compressing chunks ([`WriterOptions::compression_threads`]).
@@ -75,10 +79,10 @@ struct InFlight {
 /// and compresses queued chunks itself while the frame it must write next
 /// is not ready.
 struct Helpers {
-    jobs: Option<std::sync::mpsc::Sender<CompressJob>>,
-    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<CompressJob>>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-    in_flight: std::collections::VecDeque<InFlight>,
+    jobs: Option<Sender<CompressJob>>,
+    queue: Arc<Mutex<Receiver<CompressJob>>>,
+    threads: Vec<JoinHandle<()>>,
+    in_flight: VecDeque<InFlight>,
     /// Raw buffers back from finished chunks.
     spare: Vec<Vec<u8>>,
     /// Chunks in flight at most before the writing thread waits for the oldest.
@@ -87,19 +91,19 @@ struct Helpers {
 
 impl Helpers {
     fn start(level: i32, threads: usize) -> Result<Helpers> {
-        let (jobs, receiver) = std::sync::mpsc::channel::<CompressJob>();
-        let queue = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let (jobs, receiver) = mpsc::channel::<CompressJob>();
+        let queue = Arc::new(Mutex::new(receiver));
         let mut helpers = Helpers {
             jobs: Some(jobs),
             queue,
             threads: Vec::new(),
-            in_flight: std::collections::VecDeque::new(),
+            in_flight: VecDeque::new(),
             spare: Vec::new(),
             max_in_flight: 2 * threads + 2,
         };
         for i in 1..threads {
             let mut compressor = compressor_for(level)?;
-            let queue = std::sync::Arc::clone(&helpers.queue);
+            let queue = Arc::clone(&helpers.queue);
             let thread = std::thread::Builder::new()
                 .name(format!("portacr-compress-{i}"))
                 .spawn(move || loop {
@@ -121,7 +125,7 @@ impl Helpers {
         let mut copy = self.spare.pop().unwrap_or_default();
         copy.clear();
         copy.extend_from_slice(raw);
-        let (done, result) = std::sync::mpsc::sync_channel(1);
+        let (done, result) = mpsc::sync_channel(1);
         self.in_flight.push_back(InFlight { raw_len: raw.len(), result });
         let jobs = self.jobs.as_ref().ok_or(ImageError::WriterState("compression helpers stopped"))?;
         jobs.send(CompressJob { raw: copy, done })
@@ -138,18 +142,18 @@ impl Helpers {
                     self.spare.push(chunk.raw);
                     return chunk.frame.map(|f| Some((front.raw_len, f))).map_err(ImageError::write);
                 }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(TryRecvError::Disconnected) => {
                     return Err(ImageError::WriterState("a compression helper thread ended"))
                 }
-                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                Err(TryRecvError::Empty) => {}
             }
             // Help: a queued chunk, if the queue is free to take one from (also
             // after a helper panicked holding it, so that no queued chunk waits
             // for helpers that are gone).
             let job = match self.queue.try_lock() {
                 Ok(receiver) => receiver.try_recv().ok(),
-                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().try_recv().ok(),
-                Err(std::sync::TryLockError::WouldBlock) => None,
+                Err(TryLockError::Poisoned(p)) => p.into_inner().try_recv().ok(),
+                Err(TryLockError::WouldBlock) => None,
             };
             match job {
                 Some(job) => {
