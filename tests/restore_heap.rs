@@ -142,10 +142,10 @@ fn captures_by_identity_hash_and_after_a_collection_during_the_walk() {
             "keys=identityHash",
             Some("a garbage collection moved objects during the walk; capturing again with identity-hash keys"),
         ),
-        ("restoreheap-parallel", vec!["-XX:+UseParallelGC", "-Xmx512m"], "keys=address ids=direct(keyShift=3)", None),
-        // A heap above 4 GB: compressed references are shifted, keys count 8-byte granules
-        // (below 4 GB, as above, keys are byte addresses).
-        ("restoreheap-shifted", vec!["-Xmx6g"], "keys=address ids=direct(keyShift=0)", None),
+        ("restoreheap-parallel", vec!["-XX:+UseParallelGC", "-Xmx512m"], "keys=address ids=direct(keyShift=4)", None),
+        // A heap above 4 GB: compressed references are shifted, keys count 8-byte units
+        // (below 4 GB, as above, keys are byte addresses); granules of 16 bytes either way.
+        ("restoreheap-shifted", vec!["-Xmx6g"], "keys=address ids=direct(keyShift=1)", None),
         ("restoreheap-hashids", vec!["-XX:+UseZGC"], "keys=identityHash ids=hash", None),
     ];
     for (name, options, keys, retried) in cases {
@@ -192,6 +192,17 @@ fn capture_warms_up_early_or_at_the_checkpoint() {
 #[test]
 fn jdk25_to_17() {
     let cp = checkpoint(Jdk::V25);
+    assert_same_check(&cp, Jdk::V17, &[]);
+}
+
+/// A capture with compact object headers (JDK 25): objects may be 8 bytes, so the walk's
+/// direct id table must use granules no larger than its smallest object
+/// (spec/semantics.md §2.3); the image restores to the same state on JDK 17.
+#[test]
+fn jdk25_compact_headers_capture_to_17() {
+    let jvm = Jvm::new(Jdk::V25).vm_options(["-XX:+UseCompactObjectHeaders", "-Xmx512m"]);
+    let (cp, log) = checkpoint_with(jvm, "restoreheap-jdk25-compact", ",log=info");
+    assert!(log.contains("keys=address ids=direct(keyShift="), "expected a direct id table\n{log}");
     assert_same_check(&cp, Jdk::V17, &[]);
 }
 

@@ -42,8 +42,8 @@ final class IdentityTable {
     final boolean exact;
     /**
      * With address keys, the ids may be kept in a <em>direct</em> table instead of the hash
-     * table: one int per possible object start (an 8-byte granule of the compressed address
-     * space, {@link ObjectKeys#GRANULE_SHIFT}), at this address; 0 if hashed. See
+     * table: one int per possible object start (a granule of the compressed address space,
+     * {@link ObjectKeys#GRANULE_SHIFT}), at this address; 0 if hashed. See
      * {@link #granuleOffset}.
      */
     private final long direct;
@@ -146,13 +146,13 @@ final class IdentityTable {
 
     /**
      * Byte offset of a key's entry in the direct table. The direct table keeps ids where
-     * the objects are: one int per 8-byte granule of the compressed address space, so that
+     * the objects are: one int per granule (16 or 8 bytes) of the compressed address space, so that
      * objects next to each other in the heap have their ids next to each other, and the
      * walk, which meets objects mostly in the heap's own order, finds most entries in the
      * cache. In the hash table each probe was a cache miss: with a 64 MB table,
      * {@code perf} put ~85 % of the walk's preparing samples on the slot load (HeapBench
-     * 200 MB, spec/semantics.md §4). The mapping is virtual (2 GB or 16 GB, never
-     * reserved); only pages under the heap's occupied range get touched (half its size),
+     * 200 MB, spec/semantics.md §4). The mapping is virtual (1 to 16 GB, never reserved);
+     * only pages under the heap's occupied range get touched (a quarter or half its size),
      * in transparent huge pages.
      */
     private static long granuleOffset(int key) {

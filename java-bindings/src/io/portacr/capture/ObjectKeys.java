@@ -43,11 +43,17 @@ final class ObjectKeys {
     private static final long OBJECT_ARRAY_BASE = JdkUnsafe.arrayBaseOffset(Object[].class);
 
     /**
-     * How far an address key is shifted right to count 8-byte granules: 3 when keys are
-     * byte addresses (compressed references without a shift, a heap below 4 GB), 0 when
-     * they already count granules (shifted references). Found by looking at the keys of
-     * objects allocated one after the other: unshifted keys are all multiples of 8, shifted
-     * ones of small objects side by side never are.
+     * How far an address key is shifted right to number the <em>granules</em> of the direct
+     * id table ({@link IdentityTable}): the largest power-of-two size in which no two objects
+     * can start, 16 bytes when every object takes at least 16 (an instance of
+     * {@code Object} is the smallest object there is, and the collectors' fillers are no
+     * smaller), else 8, the objects' alignment. Keys are byte addresses when compressed
+     * references are not shifted (a heap below 4 GB) and count 8-byte units when they are:
+     * the shift is 4 or 3 for the former, 1 or 0 for the latter. Found once, from the keys
+     * of objects allocated one after the other: unshifted keys are all multiples of 8
+     * (shifted ones of small objects side by side never are), and the smallest distance
+     * between two of them is the size of an {@code Object}. Any doubt gives the smaller
+     * granule, which is always exact.
      */
     static final int GRANULE_SHIFT = granuleShift();
     /** The length of a direct id table ({@link IdentityTable}): 4 bytes a granule of the 32-bit key space. */
@@ -59,8 +65,23 @@ final class ObjectKeys {
             Object[] probe = new Object[64];
             for (int i = 0; i < probe.length; i++) probe[i] = new Object();
             int or = 0;
-            for (int i = 0; i < probe.length; i++) or |= JdkUnsafe.getInt(probe, elementOffset(i));
-            return or != 0 && (or & 7) == 0 ? 3 : 0;
+            long[] steps = new long[probe.length - 1];
+            long smallest = Long.MAX_VALUE;
+            for (int i = 0; i < probe.length; i++) {
+                int key = JdkUnsafe.getInt(probe, elementOffset(i));
+                or |= key;
+                if (i > 0) {
+                    long step = Integer.toUnsignedLong(key) - Integer.toUnsignedLong(JdkUnsafe.getInt(probe, elementOffset(i - 1)));
+                    steps[i - 1] = step;
+                    if (step > 0) smallest = Math.min(smallest, step);
+                }
+            }
+            boolean byteKeys = or != 0 && (or & 7) == 0;
+            int adjacent = 0; // objects right after each other: the step is an Object's size
+            for (long step : steps) if (step == smallest) adjacent++;
+            long objectBytes = byteKeys ? smallest : smallest * 8;
+            int granule = objectBytes == 16 && adjacent >= steps.length / 2 ? 4 : 3; // log2 of its bytes
+            return byteKeys ? granule : granule - 3;
         } catch (Throwable e) {
             return 0;
         }
