@@ -6,7 +6,11 @@
 //! - AOT cache (JDK 25 only): a training run writes `-XX:AOTCacheOutput` (JEP 483/514), then
 //!   the program starts with `-XX:AOTCache`;
 //! - restore: the program checkpoints right before READY and `java -agentpath:…=restoreFrom=`
-//!   restores it.
+//!   restores it;
+//! - original / its restore: in each round, the program checkpoints right before READY with
+//!   `keepRunning=true` and goes on (the original), and its image is restored side by side
+//!   with it: the steady-state target compares a restored program with its own original,
+//!   and the pairs are printed one by one.
 //!
 //! `ready` is the time from starting the `java` process to READY (the driver's clock before
 //! the spawn, the program's clock at READY), median of the runs. `steady` is the query
@@ -76,6 +80,10 @@ enum Variant {
     Restore,
     ColdGc,
     RestoreGc,
+    /// The program that checkpoints before READY with `keepRunning=true` and goes on: the
+    /// original of the image that `RestoreOfOriginal` restores in the same round.
+    Original,
+    RestoreOfOriginal,
 }
 
 impl Variant {
@@ -86,6 +94,8 @@ impl Variant {
             Variant::Restore => "restore",
             Variant::ColdGc => "cold+GC",
             Variant::RestoreGc => "restore+GC",
+            Variant::Original => "original",
+            Variant::RestoreOfOriginal => "its restore",
         }
     }
 }
@@ -118,7 +128,7 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
         }
         variants.push(Variant::Aot);
     }
-    variants.extend([Variant::Restore, Variant::ColdGc, Variant::RestoreGc]);
+    variants.extend([Variant::Restore, Variant::ColdGc, Variant::RestoreGc, Variant::Original, Variant::RestoreOfOriginal]);
 
     let image = dir.join("img");
     let agent = agent_path().display().to_string();
@@ -135,13 +145,27 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let restore_option = format!("-agentpath:{agent}=restoreFrom={}", image.display());
     let young_gc = "-Dready.youngGc=true".to_string();
 
-    let options_of = |variant: Variant| -> (Vec<String>, &'static str) {
+    // The original's image, new in each round: its restore starts once the original has
+    // printed READY, i.e. after the checkpoint.
+    let image_of_round = |round: usize| dir.join(format!("img-original-{round}"));
+    let options_of = |variant: Variant, round: usize| -> (Vec<String>, &'static str) {
         match variant {
             Variant::Cold => (vec![], "ReadyBench"),
             Variant::Aot => (vec![format!("-XX:AOTCache={}", aot.display())], "ReadyBench"),
             Variant::Restore => (vec![restore_option.clone()], "io.portacr.Restore"),
             Variant::ColdGc => (vec![young_gc.clone()], "ReadyBench"),
             Variant::RestoreGc => (vec![restore_option.clone(), young_gc.clone()], "io.portacr.Restore"),
+            Variant::Original => (
+                vec![
+                    format!("-agentpath:{agent}=checkpointTo={},keepRunning=true", image_of_round(round).display()),
+                    "-Dready.checkpoint=true".into(),
+                ],
+                "ReadyBench",
+            ),
+            Variant::RestoreOfOriginal => (
+                vec![format!("-agentpath:{agent}=restoreFrom={}", image_of_round(round).display())],
+                "io.portacr.Restore",
+            ),
         }
     };
     // Two programs a group: the machine has two cores, and of three programs the one that
@@ -150,7 +174,11 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let group_of = |pair: [Variant; 2]| -> Vec<usize> {
         (0..variants.len()).filter(|i| pair.contains(&variants[*i])).collect()
     };
-    let mut groups = vec![group_of([Variant::Cold, Variant::Restore]), group_of([Variant::ColdGc, Variant::RestoreGc])];
+    let mut groups = vec![
+        group_of([Variant::Cold, Variant::Restore]),
+        group_of([Variant::ColdGc, Variant::RestoreGc]),
+        group_of([Variant::Original, Variant::RestoreOfOriginal]),
+    ];
     if variants.contains(&Variant::Aot) {
         groups.push(group_of([Variant::Aot, Variant::Aot]));
     }
@@ -158,7 +186,7 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     for round in 0..runs {
         for (g, group) in groups.iter().enumerate() {
             let go = dir.join(format!("go-{round}-{g}"));
-            let members: Vec<(Vec<String>, &str)> = group.iter().map(|i| options_of(variants[*i])).collect();
+            let members: Vec<(Vec<String>, &str)> = group.iter().map(|i| options_of(variants[*i], round)).collect();
             let results = run_side_by_side(&java, &members, &jar, &go, &context);
             for (i, result) in group.iter().zip(&results) {
                 all[*i].push(read(result, &format!("{context} {}", variants[*i].label())));
@@ -168,9 +196,29 @@ fn run_jdk(jdk: Jdk, runs: usize, classes: &Path) {
     let medians: Vec<Figures> = all.iter().map(|r| median_of(r)).collect();
     let of = |v: Variant| medians[variants.iter().position(|x| *x == v).unwrap_or(0)];
     for variant in &variants {
-        // The +GC rows are compared with the program that ran the same collection.
-        let base = if *variant == Variant::RestoreGc { of(Variant::ColdGc) } else { of(Variant::Cold) };
+        // The +GC rows are compared with the program that ran the same collection, the
+        // restore of the original's image with that original.
+        let base = match variant {
+            Variant::RestoreGc => of(Variant::ColdGc),
+            Variant::RestoreOfOriginal => of(Variant::Original),
+            _ => of(Variant::Cold),
+        };
         print_row(jdk, variant.label(), of(*variant), base);
+    }
+    // The pairs of the same round: each restore against its own original (same heap, same
+    // moment), the figure the steady-state target is about.
+    let at = |v: Variant| variants.iter().position(|x| *x == v).unwrap_or(0);
+    let (original, restored) = (&all[at(Variant::Original)], &all[at(Variant::RestoreOfOriginal)]);
+    for (column, name) in [(1, "frame"), (2, "method"), (3, "cpu frame"), (4, "cpu method")] {
+        let mut ratios: Vec<f64> = original.iter().zip(restored).map(|(o, r)| r[column] / o[column]).collect();
+        let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "{:<4} its restore / its original, {name}: median {:.2} of {} pairs ({})",
+            jdk.feature(),
+            median(&mut ratios),
+            shown.len(),
+            shown.join(" ")
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
