@@ -264,7 +264,7 @@ public final class CaptureWarmup {
             // Address keys are taken anew each round, after the graph was made: a collection
             // since (the graph's allocation may cause one) would leave the warm-up's lookups of
             // JDK static values all missing, and the real walk trapping on its first hit
-            // (measured: discoverNew compiled again mid-walk, refsOf's symbolic branch).
+            // (measured: discoverNew compiled again mid-walk, drain's branch for symbolic records).
             boxes.index(addressKeys);
             SectionWriter out = SectionWriter.discarding();
             HeapWalker walker = new HeapWalker(out, boxes, interned, Thread.currentThread(), GROWING_TABLES, addressKeys);
