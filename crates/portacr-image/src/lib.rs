@@ -15,7 +15,7 @@ pub use error::{ImageError, Location, Part, Result};
 pub use layout::{FileHeader, SectionEntry};
 pub use model::*;
 pub use reader::{
-    decode_reference_word, decode_reference_words, page_size, read_step, unzigzag, zigzag, IdDefect, Image, Layouts, ObjectIter,
+    decode_reference_word, decode_reference_words, id_after_step, page_size, read_step, step_to, zigzag, IdDefect, Image, Layouts, ObjectIter,
     RecordIds, StaticsIter, StepError,
 };
 pub use verify::{verify, VerifyReport};

@@ -775,6 +775,18 @@ pub fn unzigzag(z: u32) -> u32 {
     (z >> 1) ^ (z & 1).wrapping_neg()
 }
 
+/// The id a 2.x record names (spec §7): the previous record's id plus one plus
+/// `unzigzag(step)`, in wrapping 32-bit arithmetic (0 before the first record).
+pub fn id_after_step(previous_id: u32, step: u32) -> u32 {
+    previous_id.wrapping_add(1).wrapping_add(unzigzag(step))
+}
+
+/// The step a 2.x record naming `id` carries after a record naming `previous_id`: the
+/// inverse of [`id_after_step`].
+pub fn step_to(previous_id: u32, id: u32) -> u32 {
+    zigzag(id.wrapping_sub(previous_id).wrapping_sub(1))
+}
+
 /// Why a 2.x step (spec §7) could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepError {
@@ -931,7 +943,7 @@ impl<'a> ObjectIter<'a> {
                 StepError::TooLong => ImageError::malformed(at_pos(p), e.to_string()),
             })?;
             cur.pos += used;
-            let id = self.previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
+            let id = id_after_step(self.previous_id, step);
             if id == 0 {
                 return Err(ImageError::malformed(at_pos(p), "id step gives object id 0"));
             }

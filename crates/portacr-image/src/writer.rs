@@ -598,7 +598,7 @@ impl ObjectsEncoder {
         let b = &mut self.bytes;
         b.push(if identity_hash.is_some() { kind | OBJECT_TAG_HASHED } else { kind });
         if !v1 {
-            let mut step = crate::reader::zigzag(id.0.wrapping_sub(self.previous_id).wrapping_sub(1));
+            let mut step = crate::reader::step_to(self.previous_id, id.0);
             while step >= 0x80 {
                 b.push((step as u8 & 0x7f) | 0x80);
                 step >>= 7;

@@ -7,7 +7,7 @@
 //! a promise: a JVM with uncompressed oops needs more, one with compact
 //! headers less; spec/restore.md §3 says why that is good enough.
 
-use portacr_image::{read_step, unzigzag, ClassRecord, ImageError, Layouts, Location, PrimKind, RecordIds, SectionKind};
+use portacr_image::{id_after_step, read_step, ClassRecord, ImageError, Layouts, Location, PrimKind, RecordIds, SectionKind};
 
 use super::heap_payload::RefsWriter;
 
@@ -70,7 +70,7 @@ pub fn scan(
         let object = match ids.as_mut() {
             Some(ids) => {
                 let (step, used) = read_step(data, pos).map_err(|e| defect(record, pos, e.to_string()))?;
-                let id = previous_id.wrapping_add(1).wrapping_add(unzigzag(step));
+                let id = id_after_step(previous_id, step);
                 ids.record(id, record, pos).map_err(|e| defect(record, pos, e.to_string()))?;
                 pos += used;
                 previous_id = id;
