@@ -67,14 +67,17 @@ final class ObjectKeys {
             int or = 0;
             long[] steps = new long[probe.length - 1];
             long smallest = Long.MAX_VALUE;
+            long previous = 0;
             for (int i = 0; i < probe.length; i++) {
                 int key = JdkUnsafe.getInt(probe, elementOffset(i));
                 or |= key;
+                long unsigned = Integer.toUnsignedLong(key);
                 if (i > 0) {
-                    long step = Integer.toUnsignedLong(key) - Integer.toUnsignedLong(JdkUnsafe.getInt(probe, elementOffset(i - 1)));
+                    long step = unsigned - previous;
                     steps[i - 1] = step;
                     if (step > 0) smallest = Math.min(smallest, step);
                 }
+                previous = unsigned;
             }
             boolean byteKeys = or != 0 && (or & 7) == 0;
             int adjacent = 0; // objects right after each other: the step is an Object's size
