@@ -185,6 +185,7 @@ fn capture_warms_up_early_or_at_the_checkpoint() {
             None => assert!(!log.contains("capture warm-up ran early"), "{agent_options}: no early warm-up expected\n{log}"),
         }
         assert!(log.contains(warmup), "{agent_options}: expected {warmup} in the capture log\n{log}");
+        assert_string_table_listed(&log);
         assert_same_check(&cp, Jdk::V17, &[]);
     }
 }
@@ -203,7 +204,19 @@ fn jdk25_compact_headers_capture_to_17() {
     let jvm = Jvm::new(Jdk::V25).vm_options(["-XX:+UseCompactObjectHeaders", "-Xmx512m"]);
     let (cp, log) = checkpoint_with(jvm, "restoreheap-jdk25-compact", ",log=info");
     assert!(log.contains("keys=address ids=direct(keyShift="), "expected a direct id table\n{log}");
+    assert_string_table_listed(&log);
     assert_same_check(&cp, Jdk::V17, &[]);
+}
+
+/// The agent parsed the string table's listing (JDK 25's has a `# Shared strings:` part):
+/// the capture's log names how many strings it lists, not `string table unknown`.
+fn assert_string_table_listed(log: &str) {
+    let listed = log
+        .split("string table ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(listed.is_some_and(|n| n > 100), "expected a parsed string table listing in the capture log\n{log}");
 }
 
 /// Without the hook the thread is resumed (tests/restore_threads.rs tests that in depth):

@@ -10,7 +10,7 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
-use jni::objects::{JByteArray, JClass, JString};
+use jni::objects::{JByteArray, JClass, JObject, JString};
 use jni::sys::{
     jboolean, jbyteArray, jint, jlong, jobject, jobjectArray, jstring, JNI_FALSE, JNI_TRUE,
 };
@@ -148,6 +148,40 @@ extern "system" fn string_table_dump(mut env: JNIEnv, _: JClass) -> jstring {
             crate::log_debug!("VM.stringtable through the diagnostic command object failed ({e}); using the MBean server");
             Ok(std::ptr::null_mut())
         }
+    })
+}
+
+/// The strings of a `VM.stringtable -verbose` listing
+/// ([`crate::capture::string_table`]), or null if it does not parse.
+extern "system" fn parse_string_table(mut env: JNIEnv, _: JClass, dump: JString) -> jobjectArray {
+    guard(&mut env, std::ptr::null_mut(), |_, env| {
+        if dump.is_null() {
+            return Ok(std::ptr::null_mut());
+        }
+        let text: String = env.get_string(&dump)?.into();
+        let Some(strings) = crate::capture::string_table::parse_listing(&text) else {
+            return Ok(std::ptr::null_mut());
+        };
+        let array = env.new_object_array(strings.len() as i32, "java/lang/String", JObject::null())?;
+        let raw_env = env.get_raw();
+        for (i, units) in strings.iter().enumerate() {
+            // SAFETY: raw_env is this thread's live JNIEnv; NewString copies
+            // exactly units.len() UTF-16 units from the live slice.
+            let string = unsafe {
+                let new_string = (**raw_env)
+                    .NewString
+                    .ok_or_else(|| CaptureError::State("JNI has no NewString".into()))?;
+                new_string(raw_env, units.as_ptr(), units.len() as i32)
+            };
+            if string.is_null() {
+                return Err(CaptureError::Jni(jni::errors::Error::JavaException));
+            }
+            // SAFETY: a local reference NewString just returned.
+            let string = unsafe { JObject::from_raw(string) };
+            env.set_object_array_element(&array, i as i32, &string)?;
+            env.delete_local_ref(string)?;
+        }
+        Ok(array.into_raw())
     })
 }
 
@@ -455,6 +489,7 @@ fn native_methods() -> Vec<NativeMethod> {
         m("mapTableMemory", "(J)J", map_table_memory as *mut c_void),
         m("unmapTableMemory", "(JJ)V", unmap_table_memory as *mut c_void),
         m("stringTableDump", "()Ljava/lang/String;", string_table_dump as *mut c_void),
+        m("parseStringTable", "(Ljava/lang/String;)[Ljava/lang/String;", parse_string_table as *mut c_void),
         m("log", "(ILjava/lang/String;)V", log as *mut c_void),
         m(
             "otherThreadsError",

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod frame_types;
 pub mod image_output;
+pub mod string_table;
 pub mod threads;
 
 use crate::jvmti::JvmtiError;

@@ -103,6 +103,14 @@ public final class Native {
     public static native String stringTableDump();
 
     /**
+     * The strings of a {@code VM.stringtable -verbose} listing, parsed by the agent.
+     *
+     * @param dump the listing
+     * @return its strings, or null if it does not have the expected format
+     */
+    public static native String[] parseStringTable(String dump);
+
+    /**
      * Writes a line to the agent's diagnostic log (stderr or {@code logFile=}),
      * if the configured {@code log=} level lets it through.
      *

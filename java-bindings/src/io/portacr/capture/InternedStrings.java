@@ -2,7 +2,6 @@ package io.portacr.capture;
 
 import io.portacr.JdkUnsafe;
 
-import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.List;
@@ -237,76 +236,23 @@ final class InternedStrings {
         }
     }
 
-    /** Parses the VM.stringtable -verbose output; null if it is not in the expected format. */
+    /**
+     * The strings of the VM.stringtable -verbose output; null if it is not in the expected
+     * format. Parsed by the agent (crates/portacr-agent/src/capture/string_table.rs): a Java
+     * parser here was hot enough at a checkpoint for C2 to compile it while the heap walk's
+     * methods waited in the same queue.
+     */
     static HashSet<String> parse(String dump) {
-        if (dump == null || !dump.startsWith("VERSION: 1.1")) return null;
-        HashSet<String> contents = new HashSet<>();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int pos = dump.indexOf('\n') + 1;
-        while (pos > 0 && pos < dump.length()) {
-            int end = dump.indexOf('\n', pos);
-            if (end < 0) end = dump.length();
-            if (dump.startsWith("#", pos)) { // section headers, e.g. "# Shared strings:" on JDK 25
-                pos = end + 1;
-                continue;
-            }
-            int colon = dump.indexOf(": ", pos);
-            if (colon < 0 || colon > end) {
-                if (end == pos) { pos = end + 1; continue; } // blank line
-                return null;
-            }
-            int length;
-            try {
-                length = Integer.parseInt(dump.substring(pos, colon));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            bytes.reset();
-            for (int i = colon + 2; i < end; i++) {
-                char c = dump.charAt(i);
-                if (c != '\\') { bytes.write(c); continue; }
-                if (i + 1 >= end) return null;
-                char e = dump.charAt(++i);
-                switch (e) {
-                    case 't': bytes.write('\t'); break;
-                    case 'r': bytes.write('\r'); break;
-                    case 'n': bytes.write('\n'); break;
-                    case '\\': bytes.write('\\'); break;
-                    case 'x':
-                        if (i + 2 >= end) return null;
-                        bytes.write(Integer.parseInt(dump.substring(i + 1, i + 3), 16));
-                        i += 2;
-                        break;
-                    default: return null;
-                }
-            }
-            if (bytes.size() != length) return null;
-            String s = decodeModifiedUtf8(bytes.toByteArray());
-            if (s == null) return null;
-            contents.add(s);
-            pos = end + 1;
+        if (dump == null) return null;
+        String[] strings;
+        try {
+            strings = io.portacr.Native.parseStringTable(dump);
+        } catch (LinkageError e) {
+            return null; // natives of an older agent: every string gets the exact test
         }
+        if (strings == null) return null;
+        HashSet<String> contents = new HashSet<>(Math.max(16, strings.length * 2));
+        for (String s : strings) contents.add(s);
         return contents;
-    }
-
-    /** JVM modified UTF-8 (NUL as C0 80, supplementary characters as surrogate pairs); null if malformed. */
-    static String decodeModifiedUtf8(byte[] b) {
-        StringBuilder sb = new StringBuilder(b.length);
-        for (int i = 0; i < b.length; ) {
-            int c = b[i] & 0xFF;
-            if (c < 0x80) {
-                sb.append((char) c);
-                i++;
-            } else if ((c & 0xE0) == 0xC0 && i + 1 < b.length) {
-                sb.append((char) (((c & 0x1F) << 6) | (b[i + 1] & 0x3F)));
-                i += 2;
-            } else if ((c & 0xF0) == 0xE0 && i + 2 < b.length) {
-                sb.append((char) (((c & 0x0F) << 12) | ((b[i + 1] & 0x3F) << 6) | (b[i + 2] & 0x3F)));
-                i += 3;
-            } else {
-                return null;
-            }
-        }
-        return sb.toString();
     }
 }
