@@ -50,6 +50,11 @@ public final class Native {
     public static void unmapTableMemory(long address, long bytes) { }
     /** Null: the capture lists the string table through the MBean server, as without the agent's native. */
     public static String stringTableDump() { return null; }
+    /**
+     * Null: the listing is not parsed, so every string gets the exact intern test (the agent's
+     * parser is tested in crates/portacr-agent/src/capture/string_table.rs and by the e2e tests).
+     */
+    public static String[] parseStringTable(String dump) { return null; }
 
     public static void log(int level, String message) {
         if (Boolean.getBoolean("portacr.test.log")) System.err.println("[native log " + level + "] " + message);
