@@ -311,7 +311,7 @@ fn max_heap(env: &mut JNIEnv) -> u64 {
 fn advise_young_generation(env: &mut JNIEnv, state: &crate::restore::RestoreState, max_heap: u64) {
     use portacr_image::heap_sizing;
     let objects_raw = state.image.raw_length(portacr_image::SectionKind::OBJECTS).unwrap_or(0);
-    let estimate = objects_raw.saturating_mul(3) / 2;
+    let estimate = heap_sizing::heap_estimate(objects_raw);
     if estimate < (32u64 << 20).max(max_heap / 20) {
         return;
     }

@@ -13,9 +13,7 @@
 /// Shenandoah, Epsilon), or the maximum heap leaves no room to copy the
 /// objects out of the young generation later (1.5 × the estimate).
 ///
-/// The heap estimate is 1.5 × the OBJECTS raw length, known from the section
-/// table without decoding (measured 1.43 for the restore benchmark's heap:
-/// object headers and alignment take more than the image's records).
+/// The heap estimate is [`heap_estimate`].
 pub fn young_generation(options: &[String], objects_raw: u64, physical_memory: u64) -> Option<String> {
     const MB: u64 = 1 << 20;
     let sized = options.iter().any(|o| {
@@ -27,7 +25,7 @@ pub fn young_generation(options: &[String], objects_raw: u64, physical_memory: u
     if sized || objects_raw == 0 {
         return None;
     }
-    let estimate = objects_raw.saturating_mul(3) / 2;
+    let estimate = heap_estimate(objects_raw);
     let young = (estimate.saturating_mul(5) / 4 + 64 * MB).div_ceil(MB) * MB;
     let max_heap = options
         .iter()
@@ -39,6 +37,14 @@ pub fn young_generation(options: &[String], objects_raw: u64, physical_memory: u
         return None;
     }
     Some(format!("-XX:NewSize={}m", young / MB))
+}
+
+/// The heap the image's objects take once rebuilt: 1.5 × the OBJECTS raw
+/// length, known from the section table without decoding (measured 1.43 for
+/// the restore benchmark's heap: object headers and alignment take more than
+/// the image's records).
+pub fn heap_estimate(objects_raw: u64) -> u64 {
+    objects_raw.saturating_mul(3) / 2
 }
 
 /// A JVM memory size (`512m`, `2g`, `1048576`, `64k`) in bytes.

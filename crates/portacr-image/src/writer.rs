@@ -132,16 +132,19 @@ impl Helpers {
             .map_err(|_| ImageError::WriterState("compression helper threads ended"))
     }
 
+    /// A compressed chunk's frame, with its raw length; its buffer is kept for reuse.
+    fn finished(&mut self, raw_len: usize, chunk: CompressedChunk) -> Result<(usize, Vec<u8>)> {
+        self.spare.push(chunk.raw);
+        chunk.frame.map(|f| (raw_len, f)).map_err(ImageError::write)
+    }
+
     /// The oldest chunk's frame, compressing queued chunks on this thread
     /// while it is not ready.
     fn next_frame(&mut self, compressor: &mut zstd::bulk::Compressor<'static>) -> Result<Option<(usize, Vec<u8>)>> {
         let Some(front) = self.in_flight.pop_front() else { return Ok(None) };
         loop {
             match front.result.try_recv() {
-                Ok(chunk) => {
-                    self.spare.push(chunk.raw);
-                    return chunk.frame.map(|f| Some((front.raw_len, f))).map_err(ImageError::write);
-                }
+                Ok(chunk) => return self.finished(front.raw_len, chunk).map(Some),
                 Err(TryRecvError::Disconnected) => {
                     return Err(ImageError::WriterState("a compression helper thread ended"))
                 }
@@ -166,8 +169,7 @@ impl Helpers {
                         .result
                         .recv()
                         .map_err(|_| ImageError::WriterState("a compression helper thread ended"))?;
-                    self.spare.push(chunk.raw);
-                    return chunk.frame.map(|f| Some((front.raw_len, f))).map_err(ImageError::write);
+                    return self.finished(front.raw_len, chunk).map(Some);
                 }
             }
         }

@@ -67,17 +67,14 @@ final class IdentityTable {
         this.exact = exact;
         memory = new NativeSlots();
         CLEANER.register(this, memory);
+        objects = new Object[Math.max(16, expected) + 1];
         long table = exact && direct ? memory.map(ObjectKeys.DIRECT_TABLE_BYTES) : 0;
         this.direct = table;
-        if (table != 0) {
-            objects = new Object[Math.max(16, expected) + 1];
-            return;
-        }
+        if (table != 0) return;
         // The power of two at or above 1.5 x expected: 8-16 bytes an expected object, as the
         // 4-byte slots at 2 x expected were; grown when three quarters full.
         long wanted = Math.max(16L, expected + (long) expected / 2);
         int cap = (int) Math.min(1L << 30, Long.highestOneBit(wanted - 1) << 1);
-        objects = new Object[Math.max(16, expected) + 1];
         slots = memory.allocate(cap);
         mask = cap - 1;
     }
@@ -85,9 +82,8 @@ final class IdentityTable {
     /** The native slot memory of one table, freed once (by {@link #release} or the Cleaner). */
     private static final class NativeSlots implements Runnable {
         private long address;
-        /** Length of the mapping {@link #map} made (0: none). */
-        private long mapped;
-        private long mappedBytes;
+        /** Address and length of the mapping {@link #map} made (0: none). */
+        private long mapped, mappedBytes;
 
         /** A zeroed mapping of this length from the agent, 0 if it cannot make one. */
         synchronized long map(long bytes) {
